@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_models.ipynb #ccdc9381
 from __future__ import annotations
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 import math
 import jax
 import jax.numpy as jnp
