@@ -1,0 +1,142 @@
+"""Benchmark workers. Each call prints one JSON object; `run.py` starts them in fresh processes.
+
+  python cases.py output_ntk    MODEL N REPS     # ntk_pinn vs Opifex NTKWrapper.compute_ntk, alternating, float32
+  python cases.py residual      DIM N REPS       # residual NTK (Poisson), float64: ntk_pinn methods vs naive vs GEMM floor
+  python cases.py memory        WHAT N [CHUNK]   # peak extra memory of one computation (fresh process)
+  python cases.py topk          N K              # matrix-free top-k of the Poisson PINN kernel
+"""
+import json, os, sys, time, importlib.util
+from pathlib import Path
+import numpy as np
+
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"): return int(line.split()[1]) / 1024
+def peak_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"): return int(line.split()[1]) / 1024
+def reset_peak():
+    try: open("/proc/self/clear_refs", "w").write("5")
+    except OSError: pass
+
+MODELS = {"A": [32, 32], "B": [64, 64, 64]}
+
+def opifex_wrapper():
+    "Opifex 0.2.0's NTK wrapper module, loaded from the installed wheel's file: the package's __init__ imports heavy optional stacks."
+    import site
+    for base in site.getsitepackages():
+        f = Path(base) / "opifex" / "core" / "physics" / "ntk" / "wrapper.py"
+        if f.exists():
+            spec = importlib.util.spec_from_file_location("opifex_ntk_wrapper", f)
+            mod = importlib.util.module_from_spec(spec); sys.modules[spec.name] = mod; spec.loader.exec_module(mod)
+            return mod
+    raise SystemExit("opifex 0.2.0 is not installed in this environment (run benchmarks/run.py, which sets it up).")
+
+def median_time(fn, reps):
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
+    return float(np.median(ts)), ts
+
+def output_ntk(model_name, n, reps):
+    import jax, jax.numpy as jnp
+    from flax import nnx
+    from ntk_pinn.models import MLP, functional, count_params
+    from ntk_pinn.ntk import empirical_ntk
+    W = opifex_wrapper()
+    model = MLP(1, MODELS[model_name], 1, activation="tanh", init="lecun", rngs=nnx.Rngs(0))
+    x = jax.random.uniform(jax.random.key(1), (n, 1), minval=-1, maxval=1)
+    apply, params = functional(model)
+    ours = lambda: empirical_ntk(apply, params, x, dtype=jnp.float32)
+    wrapper = W.NTKWrapper(model)
+    peer = lambda: np.asarray(wrapper.compute_ntk(x).block_until_ready())
+    K1, K2 = ours(), peer()                            # warm-up (compiles ours) and agreement check
+    rel = float(np.linalg.norm(K1 - K2) / np.linalg.norm(K2))
+    t_ours, t_peer = [], []
+    for _ in range(reps):                              # alternate A/B
+        t = time.perf_counter(); ours(); t_ours.append(time.perf_counter() - t)
+        t = time.perf_counter(); peer(); t_peer.append(time.perf_counter() - t)
+    return dict(model=model_name, P=count_params(model), n=n, rel_diff=rel,
+                ntk_pinn_ms=1e3 * float(np.median(t_ours)), opifex_ms=1e3 * float(np.median(t_peer)),
+                ntk_pinn_all_ms=[1e3 * t for t in t_ours], opifex_all_ms=[1e3 * t for t in t_peer])
+
+def _poisson(dim):
+    from ntk_pinn.operators import poisson_1d, poisson_2d, Problem
+    p = poisson_1d() if dim == 1 else poisson_2d()
+    return Problem(p.name + "_res", p.domain, (p.term("res"),), p.exact, p.coords)
+
+def residual(dim, n, reps):
+    import jax, jax.numpy as jnp
+    from flax import nnx
+    from jax.flatten_util import ravel_pytree
+    from ntk_pinn.models import MLP, count_params
+    from ntk_pinn.ntk import pinn_ntk, _split, _term_fns
+    prob = _poisson(dim)
+    model = MLP(dim, [32, 32], 1, rngs=nnx.Rngs(0))
+    pts = prob.sample(n={"res": n}, seed=0)
+    out = dict(dim=dim, n=n, P=count_params(model))
+    with jax.enable_x64(True):
+        gd, params, rest = _split(model)
+        params = jax.tree.map(lambda a: a.astype(jnp.float64), params)
+        f = _term_fns(gd, (prob.term("res").operator,))[0]
+        theta, unravel = ravel_pytree(params)
+        X = jnp.asarray(np.asarray(pts["res"], np.float64))
+        naive_J = jax.jit(jax.vmap(jax.grad(lambda th, x: f(unravel(th), rest, x)), (None, 0)))
+        naive = lambda: (lambda J: (J @ J.T).block_until_ready())(naive_J(theta, X))   # vmap(grad) J, then J J^T (two steps)
+        J = naive_J(theta, X).block_until_ready()
+        gemm = jax.jit(lambda J: J @ J.T)
+        floor = lambda: gemm(J).block_until_ready()
+        cases = {"ntk_pinn jacobian": lambda: pinn_ntk(model, prob, pts),
+                 "ntk_pinn jacobian chunk 1024": lambda: pinn_ntk(model, prob, pts, chunk_size=1024),
+                 "ntk_pinn jvp chunk 512": lambda: pinn_ntk(model, prob, pts, method="jvp", chunk_size=512),
+                 "naive vmap(grad) + J J^T": naive, "GEMM floor (J J^T only)": floor}
+        for fn in cases.values(): fn()                   # warm-up / compile
+        times = {k: [] for k in cases}
+        for _ in range(reps):                            # interleaved
+            for k, fn in cases.items():
+                t = time.perf_counter(); fn(); times[k].append(time.perf_counter() - t)
+        Kref = np.asarray(pinn_ntk(model, prob, pts).matrix)
+        out["rel_diff_naive"] = float(np.linalg.norm(np.asarray(naive_J(theta, X) @ naive_J(theta, X).T) - Kref) / np.linalg.norm(Kref))
+    out["ms"] = {k: 1e3 * float(np.median(v)) for k, v in times.items()}
+    return out
+
+def memory(what, n, chunk):
+    import jax, jax.numpy as jnp
+    from flax import nnx
+    from ntk_pinn.models import MLP
+    from ntk_pinn.ntk import pinn_ntk, pinn_ntk_operator
+    prob = _poisson(1)
+    model = MLP(1, [64, 64, 64], 1, rngs=nnx.Rngs(0))
+    pts = prob.sample(n={"res": n}, seed=0)
+    base = rss_mb(); reset_peak()
+    if what == "jacobian": pinn_ntk(model, prob, pts, chunk_size=chunk)
+    elif what == "jvp": pinn_ntk(model, prob, pts, method="jvp", chunk_size=chunk)
+    elif what == "operator":
+        op = pinn_ntk_operator(model, prob, pts, chunk_size=chunk or 4096); op @ np.ones(n)
+    return dict(what=what, n=n, chunk=chunk, P=8513, base_mb=base, peak_extra_mb=peak_mb() - base,
+                kernel_mb=n * n * 8 / 2**20, jacobian_mb=n * 8513 * 8 / 2**20)
+
+def topk(n, k):
+    from flax import nnx
+    from ntk_pinn.models import MLP
+    from ntk_pinn.operators import poisson_1d
+    from ntk_pinn.ntk import pinn_ntk_operator
+    from ntk_pinn.spectrum import top_eigs
+    prob = poisson_1d()
+    model = MLP(1, [32, 32], 1, rngs=nnx.Rngs(0))
+    pts = {"bc": np.array([[-1.0], [1.0]]), "res": np.linspace(-1, 1, n)[:, None]}
+    base = rss_mb(); reset_peak()
+    t = time.perf_counter()
+    te = top_eigs(pinn_ntk_operator(model, prob, pts, chunk_size=8192), k=k, tol=1e-6)
+    return dict(n=n + 2, k=k, seconds=time.perf_counter() - t, n_matvec=te.n_matvec, resolved=int(te.resolved.sum()),
+                max_residual=float(te.residuals.max()), lambda_max=float(te.eigenvalues[0]),
+                peak_extra_mb=peak_mb() - base, dense_kernel_gb=(n + 2) ** 2 * 8 / 2**30)
+
+if __name__ == "__main__":
+    part, *args = sys.argv[1:]
+    if part == "output_ntk": r = output_ntk(args[0], int(args[1]), int(args[2]))
+    elif part == "residual": r = residual(int(args[0]), int(args[1]), int(args[2]))
+    elif part == "memory": r = memory(args[0], int(args[1]), int(args[2]) if len(args) > 2 and args[2] != "none" else None)
+    elif part == "topk": r = topk(int(args[0]), int(args[1]))
+    else: raise SystemExit(f"unknown part {part!r}")
+    print("RESULT " + json.dumps(r))
