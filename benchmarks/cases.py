@@ -60,6 +60,23 @@ def output_ntk(model_name, n, reps):
                 ntk_pinn_ms=1e3 * float(np.median(t_ours)), opifex_ms=1e3 * float(np.median(t_peer)),
                 ntk_pinn_all_ms=[1e3 * t for t in t_ours], opifex_all_ms=[1e3 * t for t in t_peer])
 
+def output_mem(lib, model_name, n):
+    "Peak extra memory of the first output-NTK call in a fresh process (and of a second call), above the RSS before it."
+    import jax, jax.numpy as jnp
+    from flax import nnx
+    from ntk_pinn.models import MLP, functional
+    from ntk_pinn.ntk import empirical_ntk
+    model = MLP(1, MODELS[model_name], 1, activation="tanh", init="lecun", rngs=nnx.Rngs(0))
+    x = jax.random.uniform(jax.random.key(1), (n, 1), minval=-1, maxval=1)
+    if lib == "ntk_pinn":
+        apply, params = functional(model); fn = lambda: empirical_ntk(apply, params, x, dtype=jnp.float32)
+    else:
+        wrapper = opifex_wrapper().NTKWrapper(model); fn = lambda: np.asarray(wrapper.compute_ntk(x).block_until_ready())
+    base = rss_mb(); reset_peak(); fn()                  # first call in a fresh process: compilation included
+    cold = peak_mb() - base
+    base = rss_mb(); reset_peak(); fn()                  # second call: allocator caches warm
+    return dict(lib=lib, model=model_name, n=n, peak_extra_mb=cold, warm_peak_extra_mb=peak_mb() - base)
+
 def _poisson(dim):
     from ntk_pinn.operators import poisson_1d, poisson_2d, Problem
     p = poisson_1d() if dim == 1 else poisson_2d()
@@ -136,6 +153,7 @@ if __name__ == "__main__":
     part, *args = sys.argv[1:]
     if part == "output_ntk": r = output_ntk(args[0], int(args[1]), int(args[2]))
     elif part == "residual": r = residual(int(args[0]), int(args[1]), int(args[2]))
+    elif part == "output_mem": r = output_mem(args[0], args[1], int(args[2]))
     elif part == "memory": r = memory(args[0], int(args[1]), int(args[2]) if len(args) > 2 and args[2] != "none" else None)
     elif part == "topk": r = topk(int(args[0]), int(args[1]))
     else: raise SystemExit(f"unknown part {part!r}")

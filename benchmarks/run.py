@@ -33,6 +33,19 @@ def case(*args, timeout=1800):
     res = json.loads(lines[-1][7:]); print(f"  {' '.join(map(str, args))}: {time.time() - t:.0f} s", flush=True)
     return res
 
+def output_memory(q):
+    out = []
+    for m in ("A", "B"):
+        for n in ((100, 400) if q else (100, 400, 1600)):
+            a, b = case("output_mem", "ntk_pinn", m, n), case("output_mem", "opifex", m, n)
+            if a and b: out.append(dict(model=m, n=n, ntk_pinn_mb=a["peak_extra_mb"], opifex_mb=b["peak_extra_mb"],
+                                        ntk_pinn_warm_mb=a["warm_peak_extra_mb"], opifex_warm_mb=b["warm_peak_extra_mb"]))
+    return out
+
+def memory_scaling(q):
+    ns = (1000, 2000) if q else (1000, 2000, 4000, 8000)
+    return [case("memory", w, n, c) for n in ns for w, c in (("jacobian", "none"), ("jacobian", 512), ("jvp", 64), ("operator", 4096))]
+
 def end_to_end():
     "`ntk-pinn poisson` wall time and peak RSS, in a child process."
     code = ("import resource, subprocess, sys, time, tempfile; d = tempfile.mkdtemp(); t = time.perf_counter(); "
@@ -40,7 +53,10 @@ def end_to_end():
             "print('RESULT', r.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
     r = subprocess.run([str(PY), "-c", code], capture_output=True, text=True)
     rc, wall, rss = r.stdout.split("RESULT")[-1].split()
-    return dict(returncode=int(rc), wall_s=float(wall), peak_rss_mb=float(rss))
+    imp = ("import resource, ntk_pinn.cli, ntk_pinn.plots, ntk_pinn.training, matplotlib.pyplot, jax.numpy as jnp; "
+           "jnp.ones(1).block_until_ready(); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    base = float(subprocess.run([str(PY), "-c", imp], capture_output=True, text=True).stdout.split()[-1])
+    return dict(returncode=int(rc), wall_s=float(wall), peak_rss_mb=float(rss), imports_rss_mb=base)
 
 def versions():
     code = "import jax, flax, optax, numpy, scipy; print(jax.__version__, flax.__version__, optax.__version__, numpy.__version__, scipy.__version__)"
@@ -49,19 +65,26 @@ def versions():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0]); ap.add_argument("--quick", action="store_true")
-    q = ap.parse_args().quick
+    ap.add_argument("--only", choices=["output_memory", "memory", "end_to_end"], help="rerun one part into the existing results")
+    a = ap.parse_args(); q = a.quick
     setup()
+    if a.only:
+        path = OUT / ("quick.json" if q else "latest.json"); res = json.loads(path.read_text())
+        part = {"output_memory": ("output_ntk_memory", output_memory), "memory": ("memory", memory_scaling),
+                "end_to_end": ("end_to_end", lambda q: end_to_end())}[a.only]
+        res[part[0]] = part[1](q)
+        path.write_text(json.dumps(res, indent=1)); print(f"updated {path}"); return
     res = dict(machine=dict(cpu=platform.processor() or platform.machine(), cores=os.cpu_count(),
                             memory_gb=round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
                             system=platform.platform()),
                versions=versions(), date=time.strftime("%Y-%m-%d"), quick=q)
     print("1. output NTK vs Opifex", flush=True)
     res["output_ntk"] = [case("output_ntk", m, n, 3 if (q or n >= 1600) else 5) for m in ("A", "B") for n in ((100, 400) if q else (100, 400, 1600))]
+    res["output_ntk_memory"] = output_memory(q)
     print("2. residual NTK vs naive and GEMM floor", flush=True)
     res["residual"] = [case("residual", d, n, 3) for d, ns in ((1, (1000, 2000) if q else (1000, 2000, 4000, 8000)), (2, (1000,) if q else (1000, 2000, 4000))) for n in ns]
     print("3. memory scaling", flush=True)
-    ns = (1000, 2000) if q else (1000, 2000, 4000, 8000)
-    res["memory"] = [case("memory", w, n, c) for n in ns for w, c in (("jacobian", "none"), ("jacobian", 512), ("jvp", 512), ("operator", 4096))]
+    res["memory"] = memory_scaling(q)
     res["topk"] = []
     for n in ((20_000, 50_000) if q else (50_000, 200_000, 500_000, 1_000_000)):
         r = case("topk", n, 20); res["topk"].append(r)
