@@ -47,17 +47,22 @@ def output_ntk(model_name, n, reps):
     model = MLP(1, MODELS[model_name], 1, activation="tanh", init="lecun", rngs=nnx.Rngs(0))
     x = jax.random.uniform(jax.random.key(1), (n, 1), minval=-1, maxval=1)
     apply, params = functional(model)
+    from ntk_pinn.ntk import mlp_output_ntk
     ours = lambda: empirical_ntk(apply, params, x, dtype=jnp.float32)
+    structured = lambda: mlp_output_ntk(model, x, dtype=jnp.float32)
     wrapper = W.NTKWrapper(model)
     peer = lambda: np.asarray(wrapper.compute_ntk(x).block_until_ready())
-    K1, K2 = ours(), peer()                            # warm-up (compiles ours) and agreement check
+    K1, K2, K3 = ours(), peer(), structured()          # warm-up (compiles ours) and agreement check
     rel = float(np.linalg.norm(K1 - K2) / np.linalg.norm(K2))
-    t_ours, t_peer = [], []
-    for _ in range(reps):                              # alternate A/B
+    rel_s = float(np.linalg.norm(K3 - K2) / np.linalg.norm(K2))
+    t_ours, t_peer, t_str = [], [], []
+    for _ in range(reps):                              # alternate A/B/C
         t = time.perf_counter(); ours(); t_ours.append(time.perf_counter() - t)
         t = time.perf_counter(); peer(); t_peer.append(time.perf_counter() - t)
-    return dict(model=model_name, P=count_params(model), n=n, rel_diff=rel,
+        t = time.perf_counter(); structured(); t_str.append(time.perf_counter() - t)
+    return dict(model=model_name, P=count_params(model), n=n, rel_diff=rel, rel_diff_structured=rel_s,
                 ntk_pinn_ms=1e3 * float(np.median(t_ours)), opifex_ms=1e3 * float(np.median(t_peer)),
+                ntk_pinn_structured_ms=1e3 * float(np.median(t_str)),
                 ntk_pinn_all_ms=[1e3 * t for t in t_ours], opifex_all_ms=[1e3 * t for t in t_peer])
 
 def output_mem(lib, model_name, n):

@@ -33,6 +33,9 @@ def case(*args, timeout=1800):
     res = json.loads(lines[-1][7:]); print(f"  {' '.join(map(str, args))}: {time.time() - t:.0f} s", flush=True)
     return res
 
+def output_speed(q):
+    return [case("output_ntk", m, n, 3 if (q or n >= 1600) else 5) for m in ("A", "B") for n in ((100, 400) if q else (100, 400, 1600))]
+
 def output_memory(q):
     out = []
     for m in ("A", "B"):
@@ -65,12 +68,12 @@ def versions():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0]); ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", choices=["output_memory", "memory", "end_to_end"], help="rerun one part into the existing results")
+    ap.add_argument("--only", choices=["output_ntk", "output_memory", "memory", "end_to_end"], help="rerun one part into the existing results")
     a = ap.parse_args(); q = a.quick
     setup()
     if a.only:
         path = OUT / ("quick.json" if q else "latest.json"); res = json.loads(path.read_text())
-        part = {"output_memory": ("output_ntk_memory", output_memory), "memory": ("memory", memory_scaling),
+        part = {"output_ntk": ("output_ntk", output_speed), "output_memory": ("output_ntk_memory", output_memory), "memory": ("memory", memory_scaling),
                 "end_to_end": ("end_to_end", lambda q: end_to_end())}[a.only]
         res[part[0]] = part[1](q)
         path.write_text(json.dumps(res, indent=1)); print(f"updated {path}"); return
@@ -79,7 +82,7 @@ def main():
                             system=platform.platform()),
                versions=versions(), date=time.strftime("%Y-%m-%d"), quick=q)
     print("1. output NTK vs Opifex", flush=True)
-    res["output_ntk"] = [case("output_ntk", m, n, 3 if (q or n >= 1600) else 5) for m in ("A", "B") for n in ((100, 400) if q else (100, 400, 1600))]
+    res["output_ntk"] = output_speed(q)
     res["output_ntk_memory"] = output_memory(q)
     print("2. residual NTK vs naive and GEMM floor", flush=True)
     res["residual"] = [case("residual", d, n, 3) for d, ns in ((1, (1000, 2000) if q else (1000, 2000, 4000, 8000)), (2, (1000,) if q else (1000, 2000, 4000))) for n in ns]
