@@ -338,10 +338,6 @@ def mlp_output_ntk(model:MLP,                 # an `ntk_pinn.models.MLP` with ou
         return np.asarray(_mlp_ntk_jit(graphdef, x2 is None)(params, rest, X1, X2))
 
 # %% ../nbs/03_ntk.ipynb #9b65d3dc
-def _stack_f(fs, Xs):
-    "theta -> concatenated per-term outputs."
-    return lambda th: jnp.concatenate([jax.vmap(lambda x, f=f: f(th, x))(X) for f, X in zip(fs, Xs)])
-
 def _matvec(fs, theta, Xs, v, chunk_size):
     "K v = J (J^T v), chunked over points of every term."
     sizes = [X.shape[0] for X in Xs]; vs = jnp.split(v, np.cumsum(sizes)[:-1])

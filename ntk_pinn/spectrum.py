@@ -169,8 +169,6 @@ def slow_modes(self:Spectrum, lr:float|None=None, steps:int=1000) -> np.ndarray:
     return np.flatnonzero(self.decay_factors(lr, steps) > np.exp(-1.0))
 
 # %% ../nbs/04_spectrum.ipynb #be0edb0f
-def _g(x): return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else (f"{x:.4g}" if isinstance(x, float) else str(x))
-
 @patch
 def rows(self:Spectrum) -> list:
     "(metric, value) rows of the summary."
