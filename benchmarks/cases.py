@@ -4,6 +4,7 @@
   python cases.py residual      DIM N REPS       # residual NTK (Poisson), float64: ntk_pinn methods vs naive vs GEMM floor
   python cases.py memory        WHAT N [CHUNK]   # peak extra memory of one computation (fresh process)
   python cases.py topk          N K              # matrix-free top-k of the Poisson PINN kernel
+  python cases.py laplacian     DIM N REPS       # Jacobian of -Laplacian(u): forward-over-forward vs forward-over-reverse
 """
 import json, os, sys, time, importlib.util
 from pathlib import Path
@@ -83,27 +84,27 @@ def output_mem(lib, model_name, n):
     return dict(lib=lib, model=model_name, n=n, peak_extra_mb=cold, warm_peak_extra_mb=peak_mb() - base)
 
 def _poisson(dim):
-    from ntk_pinn.operators import poisson_1d, poisson_2d, Problem
-    p = poisson_1d() if dim == 1 else poisson_2d()
-    return Problem(p.name + "_res", p.domain, (p.term("res"),), p.exact, p.coords)
+    "The residual term of Poisson in `dim` dimensions, alone."
+    from ntk_pinn.operators import poisson_1d, poisson_2d
+    return (poisson_1d() if dim == 1 else poisson_2d()).select("res")
 
 def residual(dim, n, reps):
     import jax, jax.numpy as jnp
     from flax import nnx
     from jax.flatten_util import ravel_pytree
     from ntk_pinn.models import MLP, count_params
-    from ntk_pinn.ntk import pinn_ntk, _split, _term_fns
+    from ntk_pinn.pinn import PINN, term_functions, local_x64
+    from ntk_pinn.ntk import pinn_ntk
     prob = _poisson(dim)
     model = MLP(dim, [32, 32], 1, rngs=nnx.Rngs(0))
     pts = prob.sample(n={"res": n}, seed=0)
     out = dict(dim=dim, n=n, P=count_params(model))
-    with jax.enable_x64(True):
-        gd, params, rest = _split(model)
-        params = jax.tree.map(lambda a: a.astype(jnp.float64), params)
-        f = _term_fns(gd, (prob.term("res").operator,))[0]
-        theta, unravel = ravel_pytree(params)
-        X = jnp.asarray(np.asarray(pts["res"], np.float64))
-        naive_J = jax.jit(jax.vmap(jax.grad(lambda th, x: f(unravel(th), rest, x)), (None, 0)))
+    pinn = PINN(model, prob, pts, dtype="float64")
+    with local_x64("float64"):
+        f = term_functions(pinn.graphdef, prob)[0]
+        theta, unravel = ravel_pytree(pinn.params)
+        X = pinn.points["res"]
+        naive_J = jax.jit(jax.vmap(jax.grad(lambda th, x: f(unravel(th), pinn.rest, x)), (None, 0)))
         naive = lambda: (lambda J: (J @ J.T).block_until_ready())(naive_J(theta, X))   # vmap(grad) J, then J J^T (two steps)
         J = naive_J(theta, X).block_until_ready()
         gemm = jax.jit(lambda J: J @ J.T)
@@ -121,6 +122,25 @@ def residual(dim, n, reps):
         out["rel_diff_naive"] = float(np.linalg.norm(np.asarray(naive_J(theta, X) @ naive_J(theta, X).T) - Kref) / np.linalg.norm(Kref))
     out["ms"] = {k: 1e3 * float(np.median(v)) for k, v in times.items()}
     return out
+
+def laplacian_modes(dim, n, reps):
+    "Parameter Jacobian of -Laplacian(u) for 1-[64,64,64]-1: forward-over-forward vs forward-over-reverse, interleaved."
+    import jax
+    from flax import nnx
+    from jax.flatten_util import ravel_pytree
+    from ntk_pinn.models import MLP, functional
+    from ntk_pinn.operators import laplacian
+    apply, params = functional(MLP(dim, [64, 64, 64], 1, rngs=nnx.Rngs(0)))
+    theta, unravel = ravel_pytree(params)
+    X = jax.random.uniform(jax.random.key(0), (n, dim))
+    fns = {m: jax.jit(jax.vmap(jax.grad(lambda th, x, m=m: laplacian(lambda y: apply(unravel(th), y), method=m)(x)), (None, 0)))
+           for m in ("forward", "hessian")}
+    for f in fns.values(): f(theta, X).block_until_ready()
+    times = {m: [] for m in fns}
+    for _ in range(reps):
+        for m, f in fns.items():
+            t = time.perf_counter(); f(theta, X).block_until_ready(); times[m].append(time.perf_counter() - t)
+    return dict(dim=dim, n=n, ms={m: 1e3 * float(np.median(v)) for m, v in times.items()})
 
 def memory(what, n, chunk):
     import jax, jax.numpy as jnp
@@ -161,5 +181,6 @@ if __name__ == "__main__":
     elif part == "output_mem": r = output_mem(args[0], args[1], int(args[2]))
     elif part == "memory": r = memory(args[0], int(args[1]), int(args[2]) if len(args) > 2 and args[2] != "none" else None)
     elif part == "topk": r = topk(int(args[0]), int(args[1]))
+    elif part == "laplacian": r = laplacian_modes(int(args[0]), int(args[1]), int(args[2]))
     else: raise SystemExit(f"unknown part {part!r}")
     print("RESULT " + json.dumps(r))

@@ -49,53 +49,74 @@ def memory_scaling(q):
     ns = (1000, 2000) if q else (1000, 2000, 4000, 8000)
     return [case("memory", w, n, c) for n in ns for w, c in (("jacobian", "none"), ("jacobian", 512), ("jvp", 64), ("operator", 4096))]
 
-def end_to_end():
-    "`ntk-pinn poisson` wall time and peak RSS, in a child process."
+def _run_command(env, *extra):
+    "One `ntk-pinn poisson` run in a child process: (exit code, wall seconds, peak RSS in MB)."
     code = ("import resource, subprocess, sys, time, tempfile; d = tempfile.mkdtemp(); t = time.perf_counter(); "
-            f"r = subprocess.run([{str(VENV / 'bin' / 'ntk-pinn')!r}, 'poisson', '--quiet', '--out', d]); "
+            f"r = subprocess.run([{str(VENV / 'bin' / 'ntk-pinn')!r}, 'poisson', '--quiet', '--out', d, *{list(extra)!r}]); "
             "print('RESULT', r.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
-    r = subprocess.run([str(PY), "-c", code], capture_output=True, text=True)
+    r = subprocess.run([str(PY), "-c", code], capture_output=True, text=True, env=env)
     rc, wall, rss = r.stdout.split("RESULT")[-1].split()
-    imp = ("import resource, ntk_pinn.cli, ntk_pinn.plots, ntk_pinn.training, matplotlib.pyplot, jax.numpy as jnp; "
-           "jnp.ones(1).block_until_ready(); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
-    base = float(subprocess.run([str(PY), "-c", imp], capture_output=True, text=True).stdout.split()[-1])
-    return dict(returncode=int(rc), wall_s=float(wall), peak_rss_mb=float(rss), imports_rss_mb=base)
+    return int(rc), float(wall), float(rss)
+
+def end_to_end():
+    "`ntk-pinn poisson`: cold (empty compilation cache), warm (the cache the cold run filled), and without the cache."
+    import tempfile
+    cache = tempfile.mkdtemp(prefix="ntk_pinn_cache_")
+    env = os.environ | {"XDG_CACHE_HOME": cache}
+    env.pop("NTK_PINN_NO_COMPILATION_CACHE", None); env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    out = {}
+    for label, extra in (("cold", ()), ("warm", ()), ("warm2", ()), ("no_cache", ("--no-compilation-cache",))):
+        rc, wall, rss = _run_command(env, *extra)
+        out[label] = dict(returncode=rc, wall_s=wall, peak_rss_mb=rss)
+        print(f"  end to end, {label}: {wall:.1f} s, {rss:.0f} MB", flush=True)
+    imp = ("import resource, time; t = time.perf_counter(); import ntk_pinn.cli, matplotlib.pyplot, jax.numpy as jnp; "
+           "jnp.ones(1).block_until_ready(); print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    t, base = map(float, subprocess.run([str(PY), "-c", imp], capture_output=True, text=True).stdout.split()[-2:])
+    out.update(imports_s=t, imports_rss_mb=base)
+    return out
 
 def versions():
     code = "import jax, flax, optax, numpy, scipy; print(jax.__version__, flax.__version__, optax.__version__, numpy.__version__, scipy.__version__)"
     v = subprocess.run([str(PY), "-c", code], capture_output=True, text=True).stdout.split()
     return dict(zip(["jax", "flax", "optax", "numpy", "scipy"], v), opifex="0.2.0", python=platform.python_version())
 
+def residual_speed(q):
+    sizes = ((1, (1000, 2000) if q else (1000, 2000, 4000, 8000)), (2, (1000,) if q else (1000, 2000, 4000)))
+    return [case("residual", d, n, 3) for d, ns in sizes for n in ns]
+
+def topk_scaling(q):
+    out = []
+    for n in ((20_000, 50_000) if q else (50_000, 200_000, 500_000, 1_000_000)):
+        r = case("topk", n, 20); out.append(r)
+        if r is None or r["seconds"] > 180: break
+    return out
+
+# part name -> (key in the results, function of `quick`), in the order of a full run
+PARTS = {"output_ntk": ("output_ntk", output_speed), "output_memory": ("output_ntk_memory", output_memory),
+         "residual": ("residual", residual_speed), "memory": ("memory", memory_scaling), "topk": ("topk", topk_scaling),
+         "laplacian": ("laplacian", lambda q: [case("laplacian", d, 512, 5) for d in (1, 2)]),
+         "end_to_end": ("end_to_end", lambda q: end_to_end())}
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0]); ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", choices=["output_ntk", "output_memory", "memory", "end_to_end"], help="rerun one part into the existing results")
+    ap.add_argument("--only", help=f"comma-separated parts to rerun into the existing results: {', '.join(PARTS)}")
     a = ap.parse_args(); q = a.quick
+    only = a.only.split(",") if a.only else list(PARTS)
+    unknown = [p for p in only if p not in PARTS]
+    if unknown: ap.error(f"unknown parts {unknown}; choose from {list(PARTS)}")
     setup()
-    if a.only:
-        path = OUT / ("quick.json" if q else "latest.json"); res = json.loads(path.read_text())
-        part = {"output_ntk": ("output_ntk", output_speed), "output_memory": ("output_ntk_memory", output_memory), "memory": ("memory", memory_scaling),
-                "end_to_end": ("end_to_end", lambda q: end_to_end())}[a.only]
-        res[part[0]] = part[1](q)
-        path.write_text(json.dumps(res, indent=1)); print(f"updated {path}"); return
-    res = dict(machine=dict(cpu=platform.processor() or platform.machine(), cores=os.cpu_count(),
+    path = OUT / ("quick.json" if q else "latest.json")
+    if a.only: res = json.loads(path.read_text())
+    else: res = dict(quick=q)
+    res.update(machine=dict(cpu=platform.processor() or platform.machine(), cores=os.cpu_count(),
                             memory_gb=round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
                             system=platform.platform()),
-               versions=versions(), date=time.strftime("%Y-%m-%d"), quick=q)
-    print("1. output NTK vs Opifex", flush=True)
-    res["output_ntk"] = output_speed(q)
-    res["output_ntk_memory"] = output_memory(q)
-    print("2. residual NTK vs naive and GEMM floor", flush=True)
-    res["residual"] = [case("residual", d, n, 3) for d, ns in ((1, (1000, 2000) if q else (1000, 2000, 4000, 8000)), (2, (1000,) if q else (1000, 2000, 4000))) for n in ns]
-    print("3. memory scaling", flush=True)
-    res["memory"] = memory_scaling(q)
-    res["topk"] = []
-    for n in ((20_000, 50_000) if q else (50_000, 200_000, 500_000, 1_000_000)):
-        r = case("topk", n, 20); res["topk"].append(r)
-        if r is None or r["seconds"] > 180: break
-    print("4. end to end", flush=True)
-    res["end_to_end"] = end_to_end()
-    OUT.mkdir(exist_ok=True)
-    (OUT / ("quick.json" if q else "latest.json")).write_text(json.dumps(res, indent=1))
-    print(f"wrote {OUT / ('quick.json' if q else 'latest.json')}")
+               versions=versions(), date=time.strftime("%Y-%m-%d"))
+    for name in only:
+        key, fn = PARTS[name]
+        print(f"{name}", flush=True)
+        res[key] = fn(q)
+        OUT.mkdir(exist_ok=True); path.write_text(json.dumps(res, indent=1))     # saved after every part
+    print(f"wrote {path}")
 
 if __name__ == "__main__": main()

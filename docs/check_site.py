@@ -15,9 +15,8 @@ from urllib.parse import urljoin, urlparse, unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE, SHOTS = ROOT / "_docs", ROOT / "_build" / "screenshots"
-MODULES = {"models": "models.html", "operators": "operators.html", "ntk": "ntk.html", "spectrum": "spectrum.html",
-           "dynamics": "dynamics.html", "training": "training.html", "plots": "plots.html", "explorer": "explorer.html",
-           "cli": "cli.html"}
+MODULES = {m: f"{m}.html" for m in ("models", "operators", "pinn", "ntk", "spectrum", "dynamics", "training", "plots",
+                                    "explorer", "study", "cli")}
 
 class _Ids(HTMLParser):
     def __init__(self): super().__init__(); self.ids = set()

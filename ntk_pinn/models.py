@@ -4,14 +4,15 @@
 
 # %% ../nbs/01_models.ipynb #04faa4d6
 from __future__ import annotations
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 import math
 import jax
 import jax.numpy as jnp
 from flax import nnx
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'INITS', 'get_activation', 'FourierBuffer', 'FourierFeatures', 'MLP', 'functional', 'count_params']
+__all__ = ['ACTIVATIONS', 'INITS', 'PARAMETRIZATIONS', 'get_activation', 'FourierBuffer', 'FourierFeatures', 'MLP', 'split_model',
+           'point_field', 'functional', 'count_params']
 
 # %% ../nbs/01_models.ipynb #992674e1
 ACTIVATIONS: dict[str, Callable] = {
@@ -34,8 +35,17 @@ def get_activation(activation:str|Callable # a name in `ACTIVATIONS`, or any ele
 
 # %% ../nbs/01_models.ipynb #742c5570
 INITS = ("xavier", "lecun", "wang")
+PARAMETRIZATIONS = ("standard", "ntk")
 
-def _initializers(init:str):
+def _initializers(init:str, parametrization:str="standard"):
+    if parametrization == "ntk":
+        if init is not None:
+            raise ValueError(f"the NTK parameterisation fixes the initialisation (N(0, 1) weights and biases); "
+                             f"drop init={init!r} or use parametrization='standard'.")
+        return nnx.initializers.normal(1.0), nnx.initializers.normal(1.0)
+    if parametrization != "standard":
+        raise ValueError(f"Unknown parametrization {parametrization!r}; choose one of {PARAMETRIZATIONS}.")
+    init = "xavier" if init is None else init
     if init == "xavier": return nnx.initializers.xavier_normal(), nnx.initializers.zeros_init()
     if init == "lecun": return nnx.initializers.lecun_normal(), nnx.initializers.zeros_init()
     if init == "wang": return nnx.initializers.variance_scaling(1.0, "fan_in", "normal"), nnx.initializers.normal(1.0)
@@ -79,7 +89,8 @@ class MLP(nnx.Module):
                  out_dim:int=1,             # number of solution components
                  *,
                  activation:str|Callable="tanh", # name in `ACTIVATIONS`, or a callable
-                 init:str="xavier",         # one of `INITS`
+                 init:str|None=None,        # one of `INITS` (default "xavier"); standard parameterisation only
+                 parametrization:str="standard", # "standard" (z = hW + b) or "ntk" (z = hW/sqrt(fan_in) + b)
                  fourier:int|None=None,     # number of Fourier features (None: no embedding)
                  sigma:float=1.0,           # Fourier-feature scale
                  rngs:nnx.Rngs):
@@ -89,29 +100,43 @@ class MLP(nnx.Module):
         self.in_dim, self.out_dim, self.hidden = in_dim, out_dim, tuple(hidden)
         self.activation_name = activation if isinstance(activation, str) else getattr(activation, "__name__", "custom")
         self.act = get_activation(activation)
+        self.parametrization = parametrization
+        kinit, binit = _initializers(init, parametrization)
         self.embed = FourierFeatures(in_dim, fourier, sigma, rngs=rngs) if fourier else None
-        kinit, binit = _initializers(init)
         sizes = [self.embed.out_dim if self.embed else in_dim] + hidden + [out_dim]
         self.layers = nnx.List([nnx.Linear(a, b, kernel_init=kinit, bias_init=binit, rngs=rngs)
                                 for a, b in zip(sizes[:-1], sizes[1:])])
+        self.input_scales = tuple(1 / math.sqrt(a) if parametrization == "ntk" else 1.0 for a in sizes[:-1])
 
     def __call__(self, x):
         if x.ndim != 2 or x.shape[-1] != self.in_dim:
             raise ValueError(f"MLP expects points of shape (n, {self.in_dim}), got {x.shape}.")
         h = self.embed(x) if self.embed is not None else x
-        for layer in self.layers[:-1]: h = self.act(layer(h))
-        return self.layers[-1](h)
+        for i, (layer, s) in enumerate(zip(self.layers, self.input_scales)):
+            h = layer(h * s if s != 1.0 else h)
+            if i < len(self.layers) - 1: h = self.act(h)
+        return h
 
 # %% ../nbs/01_models.ipynb #7843bc46
+def split_model(model:nnx.Module # any NNX module
+               )->tuple:
+    "`(graphdef, params, rest)`: the structure, the `nnx.Param` state and all other state of an NNX module."
+    if not isinstance(model, nnx.Module): raise TypeError(f"model must be a Flax NNX module, got {type(model).__name__}.")
+    return nnx.split(model, nnx.Param, ...)
+
+def point_field(graphdef, params, rest, squeeze:bool=True) -> Callable:
+    "The model as a function of one point `x` of shape `(d,)`: a scalar for one output (when `squeeze`), else `(m,)`."
+    def u(x):
+        y = nnx.merge(graphdef, params, rest)(x[None, :])[0]
+        return y[0] if (squeeze and y.shape == (1,)) else y
+    return u
+
 def functional(model:nnx.Module, # any NNX module mapping (n, d) -> (n, m)
                squeeze:bool=True  # return a scalar when m == 1
               ):
     "Split `model` into `(apply, params)` with `apply(params, x)` evaluating one point `x` of shape `(d,)`."
-    graphdef, params, rest = nnx.split(model, nnx.Param, ...)
-    def apply(params, x):
-        y = nnx.merge(graphdef, params, rest)(x[None, :])[0]
-        return y[0] if (squeeze and y.shape == (1,)) else y
-    return apply, params
+    graphdef, params, rest = split_model(model)
+    return (lambda params, x: point_field(graphdef, params, rest, squeeze)(x)), params
 
 # %% ../nbs/01_models.ipynb #3e692369
 def count_params(model_or_params) -> int:

@@ -6,7 +6,6 @@
 from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
-import math, time
 import numpy as np
 from fastcore.basics import patch
 import jax
@@ -77,6 +76,7 @@ class Problem:
     exact: Callable | None = None   # exact solution of one point, or None
     coords: tuple = ()          # coordinate names, e.g. ("t", "x")
     info: dict = field(default_factory=dict)  # parameters of the problem, for reports
+    key: object = None          # hashable identity: problems with equal keys are equal (None: equal only to itself)
 
     @property
     def dim(self): return len(self.domain)
@@ -86,17 +86,30 @@ class Problem:
         for t in self.terms:
             if t.name == name: return t
         raise KeyError(f"Problem {self.name!r} has no term {name!r}; its terms are {self.names}.")
+    def __eq__(self, other):
+        if self is other: return True
+        return isinstance(other, Problem) and self.key is not None and self.key == other.key
+    def __hash__(self): return hash(("Problem", self.key)) if self.key is not None else id(self)
     def __repr__(self):
         ts = ", ".join(f"{t.name}({t.kind}, n={t.n})" for t in self.terms)
         return f"Problem({self.name!r}, dim={self.dim}, coords={self.coords}, terms=[{ts}], exact={'yes' if self.exact else 'no'})"
 
+@patch
+def select(self:Problem, *names:str) -> Problem:
+    "The problem restricted to the terms `names`, in the given order (its key follows from this problem's)."
+    terms = tuple(self.term(n) for n in names)
+    if not terms: raise ValueError("select needs at least one term name.")
+    key = None if self.key is None else (self.key, "select", names)
+    return Problem(f"{self.name}[{','.join(names)}]", self.domain, terms, self.exact, self.coords, dict(self.info), key)
+
 # %% ../nbs/02_operators.ipynb #47902195
 def check_points(points:Mapping, # term name -> array (n, d)
                  names:tuple,     # expected term names, in order
-                 dim:int          # expected trailing dimension d
+                 dim:int|None     # expected trailing dimension d (None: any, the same for all terms)
                 )->dict:
     "Validate a point set per term: names, 2-D shape `(n, dim)`, non-empty, finite. Returns arrays in term order."
-    if not isinstance(points, Mapping): raise TypeError(f"points must be a dict of term name -> array (n, {dim}), got {type(points).__name__}.")
+    if not isinstance(points, Mapping):
+        raise TypeError(f"points must be a dict of term name -> array (n, {dim or 'd'}), got {type(points).__name__}.")
     missing, extra = [n for n in names if n not in points], [k for k in points if k not in names]
     if missing or extra:
         raise KeyError(f"points must have exactly the terms {names}; missing {missing}, unexpected {extra}.")
@@ -104,7 +117,8 @@ def check_points(points:Mapping, # term name -> array (n, d)
     for n in names:
         p = points[n]
         if not hasattr(p, "shape"): p = np.asarray(p)
-        if p.ndim == 1 and dim == 1: p = p[:, None]
+        if p.ndim == 1 and dim in (1, None): p = p[:, None]
+        if dim is None and p.ndim == 2: dim = p.shape[-1]
         if p.ndim != 2 or p.shape[-1] != dim:
             raise ValueError(f"points[{n!r}] has shape {tuple(p.shape)}; expected (n, {dim}) for this {dim}-D problem/model.")
         if p.shape[0] == 0: raise ValueError(f"points[{n!r}] is empty; every term needs at least one point (or drop the term).")
@@ -188,13 +202,17 @@ def _value_term(name, target, sampler, n, kind):
     "A Dirichlet-type term `u(x) - target(x)`."
     return Term(name, lambda u, x: u(x) - target(x), sampler, n, kind)
 
+def _builtin(name, dom, terms, exact, coords, info):
+    "A built-in problem, keyed by its name and arguments (equal arguments give equal problems)."
+    return Problem(name, dom, terms, exact, coords, info, key=(name,) + tuple(info.items()))
+
 def poisson_1d(a:float=1.0) -> Problem:
     "$-u'' = f$ on $[-1, 1]$, $u(\\pm 1) = 0$, exact $u = \\sin(a\\pi x)$."
     dom = ((-1.0, 1.0),)
     exact = lambda x: jnp.sin(a * jnp.pi * x[0])
     f = lambda x: (a * jnp.pi) ** 2 * jnp.sin(a * jnp.pi * x[0])
     res = Term("res", lambda u, x: -laplacian(u)(x) - f(x), interior_sampler(dom), 100, "residual")
-    return Problem("poisson_1d", dom, (_value_term("bc", exact, boundary_sampler(dom), 2, "boundary"), res),
+    return _builtin("poisson_1d", dom, (_value_term("bc", exact, boundary_sampler(dom), 2, "boundary"), res),
                    exact, ("x",), {"a": a})
 
 def poisson_2d(a:float=1.0, b:float=1.0) -> Problem:
@@ -202,7 +220,7 @@ def poisson_2d(a:float=1.0, b:float=1.0) -> Problem:
     dom = ((-1.0, 1.0), (-1.0, 1.0))
     exact = lambda x: jnp.sin(a * jnp.pi * x[0]) * jnp.sin(b * jnp.pi * x[1])
     res = Term("res", lambda u, x: -laplacian(u)(x) - (a**2 + b**2) * jnp.pi**2 * exact(x), interior_sampler(dom), 400, "residual")
-    return Problem("poisson_2d", dom, (_value_term("bc", exact, boundary_sampler(dom), 100, "boundary"), res),
+    return _builtin("poisson_2d", dom, (_value_term("bc", exact, boundary_sampler(dom), 100, "boundary"), res),
                    exact, ("x", "y"), {"a": a, "b": b})
 
 def helmholtz_2d(a1:float=1.0, a2:float=4.0, k:float=1.0) -> Problem:
@@ -211,7 +229,7 @@ def helmholtz_2d(a1:float=1.0, a2:float=4.0, k:float=1.0) -> Problem:
     exact = lambda x: jnp.sin(a1 * jnp.pi * x[0]) * jnp.sin(a2 * jnp.pi * x[1])
     q = lambda x: (k**2 - (a1**2 + a2**2) * jnp.pi**2) * exact(x)
     res = Term("res", lambda u, x: laplacian(u)(x) + k**2 * u(x) - q(x), interior_sampler(dom), 400, "residual")
-    return Problem("helmholtz_2d", dom, (_value_term("bc", exact, boundary_sampler(dom), 100, "boundary"), res),
+    return _builtin("helmholtz_2d", dom, (_value_term("bc", exact, boundary_sampler(dom), 100, "boundary"), res),
                    exact, ("x", "y"), {"a1": a1, "a2": a2, "k": k})
 
 def heat_1d(alpha:float=0.1, n:int=1) -> Problem:
@@ -221,7 +239,7 @@ def heat_1d(alpha:float=0.1, n:int=1) -> Problem:
     res = Term("res", lambda u, x: partial(u, 0)(x) - alpha * partial(u, 1, 1)(x), interior_sampler(dom), 400, "residual")
     ic = _value_term("ic", exact, face_sampler(dom, 0, (0,)), 100, "initial")
     bc = _value_term("bc", exact, face_sampler(dom, 1, (0, 1)), 100, "boundary")
-    return Problem("heat_1d", dom, (ic, bc, res), exact, ("t", "x"), {"alpha": alpha, "n": n})
+    return _builtin("heat_1d", dom, (ic, bc, res), exact, ("t", "x"), {"alpha": alpha, "n": n})
 
 def wave_1d(c:float=2.0, a:float=4.0) -> Problem:
     "$u_{tt} = c^2 u_{xx}$ on $(t,x)\\in[0,1]^2$, exact $\\sin(\\pi x)\\cos(c\\pi t) + \\frac12\\sin(a\\pi x)\\cos(ca\\pi t)$."
@@ -232,7 +250,7 @@ def wave_1d(c:float=2.0, a:float=4.0) -> Problem:
     ic_u = _value_term("ic_u", exact, face_sampler(dom, 0, (0,)), 100, "initial")
     ic_ut = Term("ic_ut", lambda u, x: partial(u, 0)(x), face_sampler(dom, 0, (0,)), 100, "initial")
     bc = _value_term("bc", exact, face_sampler(dom, 1, (0, 1)), 100, "boundary")
-    return Problem("wave_1d", dom, (ic_u, ic_ut, bc, res), exact, ("t", "x"), {"c": c, "a": a})
+    return _builtin("wave_1d", dom, (ic_u, ic_ut, bc, res), exact, ("t", "x"), {"c": c, "a": a})
 
 def burgers_1d(nu:float=0.05, a:float=1.1) -> Problem:
     "$u_t + u u_x = \\nu u_{xx}$ on $(t,x)\\in[0,1]\\times[-1,1]$; exact Cole–Hopf solution with $\\varphi = a + e^{-\\nu\\pi^2 t}\\cos\\pi x$."
@@ -245,7 +263,7 @@ def burgers_1d(nu:float=0.05, a:float=1.1) -> Problem:
                interior_sampler(dom), 400, "residual")
     ic = _value_term("ic", exact, face_sampler(dom, 0, (0,)), 100, "initial")
     bc = _value_term("bc", exact, face_sampler(dom, 1, (0, 1)), 100, "boundary")
-    return Problem("burgers_1d", dom, (ic, bc, res), exact, ("t", "x"), {"nu": nu, "a": a})
+    return _builtin("burgers_1d", dom, (ic, bc, res), exact, ("t", "x"), {"nu": nu, "a": a})
 
 BUILTIN_PROBLEMS = {f.__name__: f for f in (poisson_1d, poisson_2d, helmholtz_2d, heat_1d, wave_1d, burgers_1d)}
 
