@@ -37,7 +37,7 @@ def study_options(parser:argparse.ArgumentParser, fn=poisson_study, skip=("progr
         parser.add_argument(f"--{name.replace('_', '-')}", **kw)
     return parser
 
-# %% ../nbs/14_cli.ipynb #ca2c8639
+# %% ../nbs/14_cli.ipynb #c81827a1
 def compilation_cache_dir() -> Path:
     "Where the command keeps compiled programs: `$XDG_CACHE_HOME/ntk_pinn/jax` (default `~/.cache/ntk_pinn/jax`)."
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -53,7 +53,7 @@ def enable_compilation_cache(path:Path|None=None) -> str:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     return str(path)
 
-# %% ../nbs/14_cli.ipynb #23a8ea4c
+# %% ../nbs/14_cli.ipynb #0e5131e3
 def build_parser() -> argparse.ArgumentParser:
     "The `ntk-pinn` parser: one subcommand, `poisson`, whose options are the study's parameters."
     p = argparse.ArgumentParser(prog="ntk-pinn", description="Neural tangent kernel analysis of physics-informed neural networks.")

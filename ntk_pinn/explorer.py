@@ -48,14 +48,11 @@ def explore(width:int=32, depth:int=2, activation:str="tanh", freq:float=1.0, n_
     rk = sr.numerical_rank
     nu = mode_frequencies(sr.eigenvectors[:, :rk], pts["res"], domain=(-1, 1)) if rk else np.zeros(0)
     dyn = LinearDynamics.from_ntk(K)
-    s0 = np.sqrt(dyn.d) * pinn.residuals().astype(np.float64)
-    c2 = (dyn.eigenvectors.T @ s0) ** 2
-    energy = c2 / c2.sum()
-    lam = np.clip(dyn.eigenvalues, 0, None)
-    slow = np.abs(1 - lam / dyn.lambda_max) ** steps > np.exp(-1)
+    r0 = pinn.residuals().astype(np.float64)
+    energy, _ = dyn.energies(r0)                         # share of the initial loss in each mode
     res = Exploration(dict(width=width, depth=depth, activation=activation, freq=freq, n_points=n_points, dtype=dtype,
                            seed=seed, steps=steps, n_params=count_params(model)),
-                      s, nu, energy, float(energy[slow].sum()), msgs)
+                      s, nu, energy, dyn.budget(r0, steps).slow_share, msgs)
     if draw: res.figure = _draw(res, pts)
     return res
 
@@ -104,8 +101,8 @@ class Explorer:
         self.result = explore(**self.values())
         r = self.result; s = r.spectrum
         warn = "<br><b>warning:</b> " + " ".join(r.warnings) if r.warnings else ""
-        self.status.value = (f"P = {r.settings['n_params']}; rank {s.numerical_rank}/{s.n}; resolved condition number "
-                             f"{s.condition_number:.3e}; effective rank {s.effective_rank:.2f}; "
+        self.status.value = (f"P = {r.settings['n_params']}; rank {s.numerical_rank}/{s.n} (SVD of J); condition number "
+                             f"{s.condition_text()}; effective rank {s.effective_rank:.2f}; "
                              f"{100 * r.slow_fraction:.1f}% of the initial loss in slow modes{warn}")
         if self.show:
             self.out.clear_output(wait=True)

@@ -16,7 +16,7 @@ from jax.flatten_util import ravel_pytree
 from flax import nnx
 from .models import MLP, split_model
 from .operators import Problem, check_points
-from .pinn import (PINN, as_pinn, as_dtype, local_x64, check_memory, check_chunk, cast_params, cast_floats,
+from .pinn import (as_pinn, as_dtype, local_x64, check_memory, check_chunk, cast_params, cast_floats,
                            n_params, map_in_chunks, pad_to_chunks, flat_term_functions, CONVENTIONS)
 
 # %% auto #0
@@ -135,6 +135,7 @@ class NTKBlocks:
     dtype: str = "float64"
     n_params: int = 0
     jacobian: np.ndarray | None = None   # (N, P) stacked term Jacobian, when kept
+    residuals: np.ndarray | None = None  # (N,) residuals at the same parameters and points, when known
 
     @property
     def offsets(self) -> dict: return dict(zip(self.names, np.cumsum((0,) + tuple(self.sizes))[:-1].tolist()))
@@ -160,7 +161,7 @@ class NTKBlocks:
         parts = " + ".join(f"{n}({s})" for n, s in zip(self.names, self.sizes))
         return f"NTKBlocks(N={self.matrix.shape[0]} = {parts}, P={self.n_params}, {self.dtype}; traces {tr})"
 
-# %% ../nbs/04_ntk.ipynb #6482d364
+# %% ../nbs/04_ntk.ipynb #8c47d987
 def trace_rule_weights(traces:Mapping,          # term name -> Tr K_ii
                        sizes:Mapping|None=None,  # term name -> N_i (needed for the mean convention)
                        convention:str="mean"     # "mean" (per-point traces) or "sum" (raw traces)
@@ -201,15 +202,11 @@ def _warn_zero_terms(traces, activation):
             warnings.warn(f"The operator of term {name!r} is identically zero in the parameters at these points: its NTK "
                           f"block is zero and training cannot reduce that term.{hint}", stacklevel=3)
 
-def _kernel_dtype(model, dtype):
-    "float64 unless asked otherwise; a prepared PINN keeps its own precision when no dtype is given."
-    return dtype if dtype is not None else (None if isinstance(model, PINN) else "float64")
-
 def pinn_ntk(model,                   # a prepared `PINN`, or any NNX module mapping (n, d) -> (n, m)
              problem:Problem|None=None, # the loss terms (omit for a PINN)
              points:Mapping|None=None,  # term name -> points (n_i, d) (omit for a PINN)
              *,
-             dtype=None,              # float64 (default for a model; a PINN keeps its own) or float32
+             dtype=jnp.float64,       # float64 (default; a PINN in another precision is cast) or float32
              method:str="jacobian",   # "jacobian" (J J^T) or "jvp" (NTK-vector products, no Jacobian)
              chunk_size:int|None=None,# points per chunk
              keep_jacobian:bool=True, # keep J with the kernel (for spectra from its singular values)
@@ -218,19 +215,18 @@ def pinn_ntk(model,                   # a prepared `PINN`, or any NNX module map
     "The PINN NTK: all blocks $K_{ij} = J_i J_j^\\top$ of the term Jacobians, terms in problem order."
     if method not in METHODS: raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
     check_chunk(chunk_size)
-    pinn = as_pinn(model, problem, points, dtype=_kernel_dtype(model, dtype),
-                   chunk_size=chunk_size if method == "jacobian" else None)
+    pinn = as_pinn(model, problem, points, dtype=dtype, chunk_size=chunk_size if method == "jacobian" else None)
     N, P = pinn.n_points, pinn.n_params
     _check_kernel_memory(N, N, P, pinn.dtype, method, chunk_size, max_bytes)
-    J = None
+    J = r = None
     if method == "jacobian":
-        J = pinn.jacobian(max_bytes=max_bytes)
+        r, J = pinn.linearize(max_bytes=max_bytes)   # residuals come with the Jacobian, from the same pass
         K = J @ J.T                                # one array times its transpose: BLAS syrk, exactly symmetric
     else:
         with local_x64(pinn.dtype):
             Xs = tuple(pinn.points[n] for n in pinn.names)
             K = np.asarray(_kernel_jvp(pinn.graphdef, pinn.problem, chunk_size)(pinn.params, pinn.rest, Xs))
-    blocks = NTKBlocks(K, pinn.names, pinn.sizes, pinn.dtype.name, P, J if keep_jacobian else None)
+    blocks = NTKBlocks(K, pinn.names, pinn.sizes, pinn.dtype.name, P, J if keep_jacobian else None, r)
     _warn_zero_terms(blocks.traces, pinn.activation)
     return blocks
 
@@ -372,10 +368,10 @@ def ntk_operator(f:Callable, params, x, *, chunk_size:int=1024, dtype=jnp.float6
 def pinn_ntk_operator(model,                     # a prepared `PINN`, or an NNX module
                       problem:Problem|None=None, points:Mapping|None=None, *,
                       chunk_size:int|None=None,  # points per chunk (default: the PINN's)
-                      dtype=None                 # float64 (default for a model; a PINN keeps its own) or float32
+                      dtype=jnp.float64          # float64 (default; a PINN in another precision is cast) or float32
                      )->NTKOperator:
     "Matrix-free PINN NTK over all terms (same ordering as `pinn_ntk`)."
-    pinn = as_pinn(model, problem, points, dtype=_kernel_dtype(model, dtype), chunk_size=chunk_size)
+    pinn = as_pinn(model, problem, points, dtype=dtype, chunk_size=chunk_size)
     mv, mm, dg = _pinn_operator(pinn.graphdef, pinn.problem, pinn.chunk_size)
     args = (pinn.params, pinn.rest, tuple(pinn.points[n] for n in pinn.names))
     return NTKOperator(lambda v: mv(*args, v), lambda V: mm(*args, V), lambda: dg(*args),
@@ -385,7 +381,7 @@ def pinn_ntk_operator(model,                     # a prepared `PINN`, or an NNX 
 def pinn_ntk_diagonal(model,                     # a prepared `PINN`, or an NNX module
                       problem:Problem|None=None, points:Mapping|None=None, *,
                       chunk_size:int|None=None,  # points per chunk (default: the PINN's)
-                      dtype=None                 # float64 (default for a model; a PINN keeps its own) or float32
+                      dtype=jnp.float64          # float64 (default; a PINN in another precision is cast) or float32
                      )->dict:
     "Diagonal of every diagonal block, `{term: (n_i,)}`: $K_{ii}(x,x) = \\|\\nabla_\\theta \\mathcal B_i u(x)\\|^2$."
     op = pinn_ntk_operator(model, problem, points, chunk_size=chunk_size, dtype=dtype)

@@ -122,10 +122,9 @@ def check_points(points:Mapping, # term name -> array (n, d)
         if p.ndim != 2 or p.shape[-1] != dim:
             raise ValueError(f"points[{n!r}] has shape {tuple(p.shape)}; expected (n, {dim}) for this {dim}-D problem/model.")
         if p.shape[0] == 0: raise ValueError(f"points[{n!r}] is empty; every term needs at least one point (or drop the term).")
-        finite = jnp.all(jnp.isfinite(p))
-        if not isinstance(finite, jax.core.Tracer) and not bool(finite):   # value checks only outside jit traces
-            bad = int(jnp.sum(~jnp.isfinite(p)))
-            raise ValueError(f"points[{n!r}] contains {bad} NaN/inf value(s); remove or replace them.")
+        if not isinstance(p, jax.core.Tracer):              # value checks only outside jit traces, on the host
+            bad = int(np.sum(~np.isfinite(np.asarray(p))))
+            if bad: raise ValueError(f"points[{n!r}] contains {bad} NaN/inf value(s); remove or replace them.")
         out[n] = p
     return out
 
@@ -142,7 +141,7 @@ def sample(self:Problem, n:int|dict|None=None, seed:int=0, grid:bool=False) -> d
         k = t.n if n is None else (n.get(t.name, t.n) if isinstance(n, Mapping) else n)
         if not isinstance(k, (int, np.integer)) or k < 1: raise ValueError(f"number of points for {t.name!r} must be a positive int, got {k!r}.")
         if t.sampler is None: raise ValueError(f"term {t.name!r} has no sampler; pass its points explicitly.")
-        out[t.name] = jnp.asarray(t.sampler(key, int(k), grid), dtype=jnp.float32)
+        out[t.name] = jax.device_put(np.asarray(t.sampler(key, int(k), grid), np.float32))   # converted on the host
     return out
 
 @patch
@@ -272,7 +271,7 @@ BUILTIN_PROBLEMS = {f.__name__: f for f in (poisson_1d, poisson_2d, helmholtz_2d
 def grid(self:Problem, n:int=1024) -> jnp.ndarray:
     "About `n` evenly spaced points covering the closed domain, shape `(N, d)`."
     lo = [a for a, _ in self.domain]; hi = [b for _, b in self.domain]
-    return jnp.asarray(_grid_nd(lo, hi, n, interior=False), dtype=jnp.float32)
+    return jax.device_put(np.asarray(_grid_nd(lo, hi, n, interior=False), np.float32))
 
 def _as_batch_fn(u):
     if isinstance(u, nnx.Module): return lambda X: u(X).reshape(X.shape[0], -1)[:, 0]

@@ -133,11 +133,11 @@ class NTKTracker:
         K = pinn_ntk(pinn, method=self.method)
         s = spectrum(K, vectors=False)
         if self.K0 is None: self.K0 = K
-        rec = dict(step=st.step, lambda_max=s.lambda_max, numerical_rank=s.numerical_rank,
-                   condition_number=s.condition_number, effective_rank=s.effective_rank,
-                   participation_ratio=s.participation_ratio, log10_range=s.log10_range,
+        rec = dict(step=st.step, lambda_max=s.lambda_max, numerical_rank=s.numerical_rank, route=s.route,
+                   condition_number_lower_bound=s.condition_number_lower_bound, min_resolved=s.min_resolved,
+                   effective_rank=s.effective_rank, participation_ratio=s.participation_ratio, decay_rate=s.decay.rate,
                    trace_ratio=s.trace_ratio, kernel_drift=kernel_drift(K, self.K0),
-                   param_drift=param_drift(pinn.params, st.params0), alignment=kernel_alignment(K, pinn.residuals()))
+                   param_drift=param_drift(pinn.params, st.params0), alignment=kernel_alignment(K, K.residuals))
         for n, tr in K.traces.items(): rec[f"trace_{n}"] = tr
         per_point = [tr / sz for tr, sz in zip(K.traces.values(), K.sizes)]
         rec["trace_ratio_per_point"] = max(per_point) / min(per_point) if min(per_point) > 0 else float("inf")
@@ -212,7 +212,7 @@ def _check_callbacks(callbacks, weights) -> tuple:
             raise TypeError(f"callback {cb!r} needs a positive integer attribute `every`.")
     return callbacks, weights
 
-# %% ../nbs/07_training.ipynb #af3d45a5
+# %% ../nbs/07_training.ipynb #892d994c
 @lru_cache(maxsize=32)
 def _train_chunk(graphdef, problem, opt_key, length):
     fns, tx = term_functions(graphdef, problem), _transformation(opt_key)
@@ -232,7 +232,7 @@ def _train_chunk(graphdef, problem, opt_key, length):
 def _opt_init(opt_key):
     return jax.jit(_transformation(opt_key).init)
 
-# %% ../nbs/07_training.ipynb #ecb37fe6
+# %% ../nbs/07_training.ipynb #2668b575
 def _run_callbacks(callbacks, st:TrainState, final:bool=False) -> tuple:
     "Call the due callbacks; returns `(weights, stop)`: the loss weights from now on, and a reason to stop (or None)."
     stop = None
@@ -303,7 +303,7 @@ def train(model,                      # a prepared `PINN`, or an NNX model (upda
     hist.pinn = pinn
     return hist
 
-# %% ../nbs/07_training.ipynb #156e3180
+# %% ../nbs/07_training.ipynb #a8366c97
 def _loop(pinn, opt_key, steps, w, callbacks, resample, seed, progress, chunk, hist):
     "Run the steps in compiled chunks with callbacks between them; returns the final PINN and weights."
     params, names = pinn.params, pinn.names
