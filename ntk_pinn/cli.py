@@ -17,10 +17,12 @@ def _converter(name:str, kind:str):
     "An argparse type: int or float, positive when the study says so."
     def conv(s):
         try: v = int(s) if kind == "int" else float(s)
-        except ValueError: raise argparse.ArgumentTypeError(f"--{name.replace('_', '-')} must be a{' positive' if name in POSITIVE else 'n'} "
-                                                            f"{'integer' if kind == 'int' else 'number'}, got {s!r}") from None
+        except ValueError: raise argparse.ArgumentTypeError(
+            f"--{name.replace('_', '-')} must be a{' positive' if name in POSITIVE else 'n'} "
+            f"{'integer' if kind == 'int' else 'number'}, got {s!r}") from None
         if name in POSITIVE and not (v > 0 and math.isfinite(v)):
-            raise argparse.ArgumentTypeError(f"--{name.replace('_', '-')} must be a positive {'integer' if kind == 'int' else 'number'}, got {s}")
+            raise argparse.ArgumentTypeError(f"--{name.replace('_', '-')} must be a positive "
+                                             f"{'integer' if kind == 'int' else 'number'}, got {s}")
         return v
     return conv
 
@@ -56,11 +58,13 @@ def enable_compilation_cache(path:Path|None=None) -> str:
 # %% ../nbs/14_cli.ipynb #0e5131e3
 def build_parser() -> argparse.ArgumentParser:
     "The `ntk-pinn` parser: one subcommand, `poisson`, whose options are the study's parameters."
-    p = argparse.ArgumentParser(prog="ntk-pinn", description="Neural tangent kernel analysis of physics-informed neural networks.")
+    p = argparse.ArgumentParser(prog="ntk-pinn",
+                                description="Neural tangent kernel analysis of physics-informed neural networks.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     q = sub.add_parser("poisson", help="train a 1-D Poisson PINN with NTK tracking and write a report folder",
-                       description="Train a 1-D Poisson PINN (-u'' = f on [-1, 1], u(+-1) = 0, exact u = sin(freq*pi*x)) "
-                                   "while tracking its NTK, and write figures, metrics.json and report.md.")
+                       description="Train a 1-D Poisson PINN (-u'' = f on [-1, 1], u(+-1) = 0, "
+                                   "exact u = sin(freq*pi*x)) while tracking its NTK, "
+                                   "and write figures, metrics.json and report.md.")
     study_options(q)
     q.add_argument("--out", default="ntk_pinn_report", help="report folder (default: ./ntk_pinn_report)")
     q.add_argument("--quiet", action="store_true", help="no progress bar or messages")
@@ -90,8 +94,8 @@ def main(argv=None) -> int:
     if not (no_cache or os.environ.get("NTK_PINN_NO_COMPILATION_CACHE")): enable_compilation_cache()
     import matplotlib.pyplot as plt; plt.switch_backend("Agg")      # files only, no display needed
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
-    say(f"ntk-pinn poisson: MLP 1-{[args['width']] * args['depth']}-1 {args['activation']}, sin({args['freq']:g} pi x), "
-        f"{args['steps']} {args['optimizer']} steps")
+    say(f"ntk-pinn poisson: MLP 1-{[args['width']] * args['depth']}-1 {args['activation']}, "
+        f"sin({args['freq']:g} pi x), {args['steps']} {args['optimizer']} steps")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # the study records its warnings in the report

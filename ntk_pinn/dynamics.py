@@ -44,14 +44,17 @@ class LinearDynamics:
     def lambda_max(self) -> float: return float(self.eigenvalues[0])
     @property
     def max_stable_lr(self) -> float:
-        "Largest stable gradient-descent step size, $2/\\lambda_{\\max}(A)$: every smaller step decreases the loss monotonically."
+        ("Largest stable gradient-descent step size, $2/\\lambda_{\\max}(A)$: "
+         "every smaller step decreases the loss monotonically.")
         return 2.0 / self.lambda_max
     @property
     def suggested_lr(self) -> float:
-        "$1/\\lambda_{\\max}(A)$: removes the fastest mode in one step, and no mode changes sign (every $1-\\eta\\lambda_k \\in [0, 1)$)."
+        ("$1/\\lambda_{\\max}(A)$: removes the fastest mode in one step, "
+         "and no mode changes sign (every $1-\\eta\\lambda_k \\in [0, 1)$).")
         return 1.0 / self.lambda_max
     def optimal_lr(self, lambda_min:float|None=None) -> float:
-        "$2/(\\lambda_{\\max} + \\lambda_{\\min})$: the fixed step that minimises the slowest contraction over modes $[\\lambda_{\\min}, \\lambda_{\\max}]$."
+        ("$2/(\\lambda_{\\max} + \\lambda_{\\min})$: "
+         "the fixed step that minimises the slowest contraction over modes $[\\lambda_{\\min}, \\lambda_{\\max}]$.")
         lam = self.spectrum.lambda_min_resolved if lambda_min is None else float(lambda_min)
         if not lam > 0: raise ValueError(f"lambda_min must be positive, got {lam}.")
         return 2.0 / (self.lambda_max + lam)
@@ -60,7 +63,8 @@ class LinearDynamics:
 def _stack(self, r0):
     if isinstance(r0, Mapping): r0 = np.concatenate([np.asarray(r0[n], float).reshape(-1) for n in self.names])
     r0 = np.asarray(r0, float).reshape(-1)
-    if r0.size != self.d.size: raise ValueError(f"the residual vector has {r0.size} entries; the kernel has {self.d.size} points.")
+    if r0.size != self.d.size: raise ValueError(f"the residual vector has {r0.size} entries; "
+                                                f"the kernel has {self.d.size} points.")
     return r0
 
 def _project(self, r0):
@@ -78,7 +82,8 @@ def _factors(self, lr, steps, flow):
 
 @patch
 def loss(self:LinearDynamics, r0, lr:float, steps, *, flow:bool=False, per_term:bool=False):
-    "Predicted loss after each of `steps` (an int array) of gradient descent with step `lr` (or gradient-flow time `lr*steps`)."
+    ("Predicted loss after each of `steps` (an int array) of gradient descent with step `lr` "
+     "(or gradient-flow time `lr*steps`).")
     c, rest = _project(self, r0)
     F = _factors(self, lr, np.atleast_1d(steps), flow)
     if not per_term: return 0.5 * ((F ** 2) @ (c ** 2) + rest @ rest)
@@ -103,12 +108,13 @@ def decay_times(self:LinearDynamics, lr:float) -> np.ndarray:
     with np.errstate(divide="ignore"): return np.where(f < 1, -1.0 / np.log(np.where(f < 1, f, 0.5)), np.inf)
 
 def warn_unstable(lr:float, lambda_max:float, stacklevel:int=2) -> bool:
-    "Warn (and return False) if gradient descent with step `lr` is unstable for an effective kernel with top eigenvalue `lambda_max`."
+    ("Warn (and return False) if gradient descent with step `lr` is unstable "
+     "for an effective kernel with top eigenvalue `lambda_max`.")
     limit = 2.0 / lambda_max
     if lr >= limit:
         warnings.warn(f"step size lr = {lr:.3g} is above the stability limit 2/lambda_max = {limit:.3g} of the "
-                      f"effective NTK: the fastest mode grows by |1 - lr*lambda_max| = {abs(1 - lr * lambda_max):.3g} per step. "
-                      f"Use lr < {limit:.3g}.", stacklevel=stacklevel + 1)
+                      f"effective NTK: the fastest mode grows by |1 - lr*lambda_max| = {abs(1 - lr * lambda_max):.3g} "
+                      f"per step. Use lr < {limit:.3g}.", stacklevel=stacklevel + 1)
         return False
     return True
 
@@ -134,8 +140,9 @@ class Budget:
     def summary(self) -> str:
         "The budget in words."
         return (f"gradient descent, lr = {self.lr:.3g}, {self.steps} steps: {self.n_learned} of {self.n} modes "
-                f"({self.n_resolved} resolved) decay by a factor e or more; {100 * self.slow_share:.3g}% of the current loss "
-                f"lies in slower modes; predicted loss {self.loss0:.3e} -> {self.loss_T:.3e}; the residual is being learned at "
+                f"({self.n_resolved} resolved) decay by a factor e or more; "
+                f"{100 * self.slow_share:.3g}% of the current loss lies in slower modes; "
+                f"predicted loss {self.loss0:.3e} -> {self.loss_T:.3e}; the residual is being learned at "
                 f"{self.rate_fraction:.3g} of the fastest mode's rate (kernel-target alignment {self.alignment:.3g}).")
 
 @patch
@@ -150,7 +157,8 @@ def budget(self:LinearDynamics, r0, steps:int, lr:float|None=None) -> Budget:
     "What `steps` steps of gradient descent with step `lr` (default `suggested_lr`) can learn from residual `r0`."
     lr = self.suggested_lr if lr is None else float(lr)
     if not lr > 0: raise ValueError(f"lr must be positive, got {lr}.")
-    if not (isinstance(steps, (int, np.integer)) and steps >= 1): raise ValueError(f"steps must be a positive int, got {steps!r}.")
+    if not (isinstance(steps, (int, np.integer)) and steps >= 1):
+        raise ValueError(f"steps must be a positive int, got {steps!r}.")
     c, rest = _project(self, r0)
     r = self.eigenvectors.shape[1]
     lam = np.clip(self.eigenvalues[:r], 0, None)
@@ -179,7 +187,8 @@ def _m(K): return K.matrix if isinstance(K, NTKBlocks) else np.asarray(K)
 def kernel_drift(K_t, K_0) -> float:
     "$\\|K_t - K_0\\|_F / \\|K_0\\|_F$."
     A, B = _m(K_t), _m(K_0)
-    if A.shape != B.shape: raise ValueError(f"kernels have different shapes {A.shape} and {B.shape}; use the same points.")
+    if A.shape != B.shape: raise ValueError(f"kernels have different shapes {A.shape} and {B.shape}; "
+                                            "use the same points.")
     return float(np.linalg.norm(A - B) / np.linalg.norm(B))
 
 def param_drift(theta_t, theta_0) -> float:
@@ -210,12 +219,13 @@ class PredictionCheck:
         "Whether the run stayed in the lazy regime (drift <= `LAZY_DRIFT`); None when the drift is unknown."
         return None if self.drift is None else self.drift <= LAZY_DRIFT
     def summary(self) -> str:
-        d = "not tracked" if self.drift is None else f"{self.drift:.3g} ({'lazy' if self.lazy else 'NOT lazy'}: threshold {LAZY_DRIFT})"
+        d = ("not tracked" if self.drift is None
+             else f"{self.drift:.3g} ({'lazy' if self.lazy else 'NOT lazy'}: threshold {LAZY_DRIFT})")
         return f"linearised prediction vs measured: max relative error {self.max_rel_error:.3g}; kernel drift {d}"
 
 @patch
 def check(self:LinearDynamics,
-          history,            # a training `History` of gradient descent with step `lr`, ideally with `NTKTracker` snapshots
+          history,            # a `History` of gradient descent with step `lr`, ideally with `NTKTracker` snapshots
           r0,                 # the residuals at the start of that run
           lr:float,           # its step size
           warn:bool=True      # warn when the drift is above `LAZY_DRIFT` or was not tracked
@@ -226,10 +236,11 @@ def check(self:LinearDynamics,
     if len(tracked): drift = float(np.max(tracked))
     out = PredictionCheck(steps, np.asarray(history.total, float), self.loss(r0, lr, steps), drift)
     if warn and drift is None:
-        warnings.warn("no kernel drift was recorded (train with an NTKTracker): whether the frozen-kernel prediction holds "
-                      "is unknown.", stacklevel=2)
+        warnings.warn("no kernel drift was recorded (train with an NTKTracker): whether the frozen-kernel prediction "
+                      "holds is unknown.", stacklevel=2)
     elif warn and not out.lazy:
-        warnings.warn(f"the kernel drifted by {drift:.3g} (> {LAZY_DRIFT}) during this run: the frozen-kernel prediction does "
-                      f"not hold here (its error reached {out.max_rel_error:.3g}). Wider networks stay closer to it (the lazy-regime "
-                      f"table of the dynamics chapter).", stacklevel=2)
+        warnings.warn(f"the kernel drifted by {drift:.3g} (> {LAZY_DRIFT}) during this run: "
+                      f"the frozen-kernel prediction does not hold here (its error reached {out.max_rel_error:.3g}). "
+                      f"Wider networks stay closer to it (the lazy-regime table of the dynamics chapter).",
+                      stacklevel=2)
     return out

@@ -62,7 +62,8 @@ def _draw(res:Exploration, pts):
     plot_spectrum(res.spectrum, ax=a1, title="PINN NTK spectrum")
     sr = res.spectrum.blocks["res"]; x = np.asarray(pts["res"])[:, 0]
     for k in range(min(4, sr.numerical_rank)):
-        v = sr.eigenvectors[:, k]; a2.plot(x, v * np.sign(v[np.argmax(np.abs(v))]), label=f"mode {k}: ν={res.frequencies[k]:.2f}")
+        v = sr.eigenvectors[:, k]; a2.plot(x, v * np.sign(v[np.argmax(np.abs(v))]),
+                                           label=f"mode {k}: ν={res.frequencies[k]:.2f}")
     a2.set_xlabel("x"); a2.set_ylabel("eigenvector entry"); a2.set_title("leading residual-kernel modes")
     if sr.numerical_rank: a2.legend(fontsize=7)
     else: a2.text(0.5, 0.5, "residual kernel is zero", ha="center", va="center", transform=a2.transAxes)
@@ -71,7 +72,8 @@ def _draw(res:Exploration, pts):
     a3.set_xlabel("mode index of the effective kernel"); a3.set_ylabel("fraction of initial loss")
     a3.set_title(f"target in slow modes: {100 * res.slow_fraction:.1f}% of the loss")
     st = res.settings
-    fig.suptitle(f"1-{[st['width']] * st['depth']}-1 {st['activation']}, sin({st['freq']:g}πx), {st['n_points']} points, {st['dtype']}", fontsize=10)
+    fig.suptitle(f"1-{[st['width']] * st['depth']}-1 {st['activation']}, sin({st['freq']:g}πx), "
+                 f"{st['n_points']} points, {st['dtype']}", fontsize=10)
     fig.tight_layout(); plt.close(fig)        # returned, not auto-shown: the caller decides where it goes
     return fig
 
@@ -85,14 +87,16 @@ class Explorer:
         self.controls = dict(
             width=W.IntSlider(value=d["width"], min=4, max=256, step=4, description="width"),
             depth=W.IntSlider(value=d["depth"], min=1, max=5, description="depth"),
-            activation=W.Dropdown(options=["tanh", "sin", "gelu", "erf", "relu"], value=d["activation"], description="activation"),
+            activation=W.Dropdown(options=["tanh", "sin", "gelu", "erf", "relu"], value=d["activation"],
+                                  description="activation"),
             freq=W.FloatSlider(value=d["freq"], min=0.5, max=8, step=0.5, description="frequency a"),
             n_points=W.IntSlider(value=d["n_points"], min=16, max=256, step=16, description="points"),
             dtype=W.Dropdown(options=["float64", "float32"], value=d["dtype"], description="dtype"))
         self.out = W.Output()
         self.status = W.HTML()
         for c in self.controls.values(): c.observe(lambda _: self.update(), names="value")
-        self.widget = W.VBox([W.HBox(list(self.controls.values())[:3]), W.HBox(list(self.controls.values())[3:]), self.status, self.out])
+        self.widget = W.VBox([W.HBox(list(self.controls.values())[:3]), W.HBox(list(self.controls.values())[3:]),
+                              self.status, self.out])
         self.result = None
         self.update()
     def values(self) -> dict: return {k: c.value for k, c in self.controls.items()}
@@ -101,8 +105,8 @@ class Explorer:
         self.result = explore(**self.values())
         r = self.result; s = r.spectrum
         warn = "<br><b>warning:</b> " + " ".join(r.warnings) if r.warnings else ""
-        self.status.value = (f"P = {r.settings['n_params']}; rank {s.numerical_rank}/{s.n} (SVD of J); condition number "
-                             f"{s.condition_text()}; effective rank {s.effective_rank:.2f}; "
+        self.status.value = (f"P = {r.settings['n_params']}; rank {s.numerical_rank}/{s.n} (SVD of J); "
+                             f"condition number {s.condition_text()}; effective rank {s.effective_rank:.2f}; "
                              f"{100 * r.slow_fraction:.1f}% of the initial loss in slow modes{warn}")
         if self.show:
             self.out.clear_output(wait=True)

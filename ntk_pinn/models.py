@@ -121,7 +121,8 @@ class MLP(nnx.Module):
 def split_model(model:nnx.Module # any NNX module
                )->tuple:
     "`(graphdef, params, rest)`: the structure, the `nnx.Param` state and all other state of an NNX module."
-    if not isinstance(model, nnx.Module): raise TypeError(f"model must be a Flax NNX module, got {type(model).__name__}.")
+    if not isinstance(model, nnx.Module): raise TypeError("model must be a Flax NNX module, "
+                                                          f"got {type(model).__name__}.")
     return nnx.split(model, nnx.Param, ...)
 
 def point_field(graphdef, params, rest, squeeze:bool=True) -> Callable:

@@ -36,9 +36,11 @@ def _kernel_bytes(n_rows, n_cols, P, dtype, method, chunk_size):
 
 def _check_kernel_memory(n_rows, n_cols, P, dtype, method, chunk_size, max_bytes):
     return check_memory(_kernel_bytes(n_rows, n_cols, P, dtype, method, chunk_size),
-                        f"The dense NTK ({n_rows} x {n_cols}, P={P} parameters, {as_dtype(dtype).name}, method={method!r})",
+                        f"The dense NTK ({n_rows} x {n_cols}, P={P} parameters, "
+                        f"{as_dtype(dtype).name}, method={method!r})",
                         "Use method='jvp' with a chunk_size (no N x P Jacobian), fewer points, the matrix-free "
-                        "`ntk_operator`/`pinn_ntk_operator` with `top_eigs` for the spectrum, or raise max_bytes.", max_bytes)
+                        "`ntk_operator`/`pinn_ntk_operator` with `top_eigs` for the spectrum, or raise max_bytes.",
+                        max_bytes)
 
 # %% ../nbs/04_ntk.ipynb #c8d50c31
 def _flat(f, params):
@@ -54,7 +56,8 @@ def _check_scalar(f, params, x0, what="f(params, x)"):
     out = jax.eval_shape(f, params, x0)
     if getattr(out, "shape", None) != ():
         raise ValueError(f"{what} must return a scalar for one point x of shape {tuple(x0.shape)}, got shape "
-                         f"{getattr(out, 'shape', type(out).__name__)}. Pick a component (`component(u, i)`) or reduce the output.")
+                         f"{getattr(out, 'shape', type(out).__name__)}. "
+                         "Pick a component (`component(u, i)`) or reduce the output.")
 
 def _points(x, name="x", dim=None):
     "One point set, validated by `check_points` (the package's one point validator)."
@@ -73,7 +76,8 @@ def jacobian(f:Callable,              # f(params, x) -> scalar, for one point x 
              *, chunk_size:int|None=None, # points per vmapped batch (None: all at once)
              dtype=jnp.float64        # float64 (default) or float32
             )->np.ndarray:
-    "Parameter Jacobian $J_{ap} = \\partial f(\\theta, x_a) / \\partial \\theta_p$, shape `(n, P)`, leaves in pytree order."
+    ("Parameter Jacobian $J_{ap} = \\partial f(\\theta, x_a) / \\partial \\theta_p$, "
+     "shape `(n, P)`, leaves in pytree order.")
     dtype = as_dtype(dtype); check_chunk(chunk_size)
     X = _points(x)
     with local_x64(dtype):
@@ -148,13 +152,15 @@ class NTKBlocks:
         return self.matrix[self._slice(a), self._slice(b)]
     def term_jacobian(self, name:str) -> np.ndarray:
         "The rows of the kept Jacobian that belong to term `name`."
-        if self.jacobian is None: raise ValueError("this kernel was computed without keeping its Jacobian (keep_jacobian=False).")
+        if self.jacobian is None: raise ValueError("this kernel was computed "
+                                                   "without keeping its Jacobian (keep_jacobian=False).")
         return self.jacobian[self._slice(name)]
     @property
     def shape(self): return self.matrix.shape
     @property
     def traces(self) -> dict:
-        "Trace of each diagonal block, $\\mathrm{Tr}\\,K_{ii} = \\sum_{x \\in X_i} \\|\\nabla_\\theta \\mathcal B_i u(x)\\|^2$."
+        ("Trace of each diagonal block, "
+         "$\\mathrm{Tr}\\,K_{ii} = \\sum_{x \\in X_i} \\|\\nabla_\\theta \\mathcal B_i u(x)\\|^2$.")
         return {n: float(np.trace(self[n])) for n in self.names}
     def __repr__(self):
         tr = ", ".join(f"{n}: {v:.3e}" for n, v in self.traces.items())
@@ -174,7 +180,8 @@ def trace_rule_weights(traces:Mapping,          # term name -> Tr K_ii
         m = {n: traces[n] / sizes[n] for n in traces}
     else: m = dict(traces)
     bad = [n for n, v in m.items() if not v > 0]
-    if bad: raise ValueError(f"terms {bad} have a zero NTK trace: their operator does not depend on the parameters; weights are undefined.")
+    if bad: raise ValueError(f"terms {bad} have a zero NTK trace: their operator does not depend on the parameters; "
+                             "weights are undefined.")
     total = sum(m.values())
     return {n: total / v for n, v in m.items()}
 
@@ -191,16 +198,18 @@ def _kernel_jvp(graphdef, problem, chunk_size):
         fs, theta = flat_term_functions(graphdef, problem, params, rest)
         m = len(fs)
         B = {(i, j): _block_jvp(fs[i], fs[j], theta, Xs[i], Xs[j], chunk_size) for i in range(m) for j in range(i, m)}
-        return jnp.concatenate([jnp.concatenate([B[i, j] if i <= j else B[j, i].T for j in range(m)], 1) for i in range(m)], 0)
+        return jnp.concatenate([jnp.concatenate([B[i, j] if i <= j else B[j, i].T for j in range(m)], 1)
+                                for i in range(m)], 0)
     return jax.jit(kernel)
 
 def _warn_zero_terms(traces, activation):
     for name, tr in traces.items():
         if tr == 0.0:
-            hint = (f" The model's activation is {activation!r}, whose second derivative is zero almost everywhere, so any "
-                    f"second-order operator of it vanishes; use tanh, sin, gelu or erf." if activation == "relu" else "")
-            warnings.warn(f"The operator of term {name!r} is identically zero in the parameters at these points: its NTK "
-                          f"block is zero and training cannot reduce that term.{hint}", stacklevel=3)
+            hint = (f" The model's activation is {activation!r}, whose second derivative is zero almost everywhere, "
+                    f"so any second-order operator of it vanishes; use tanh, sin, gelu or erf."
+                    if activation == "relu" else "")
+            warnings.warn(f"The operator of term {name!r} is identically zero in the parameters at these points: "
+                          f"its NTK block is zero and training cannot reduce that term.{hint}", stacklevel=3)
 
 def pinn_ntk(model,                   # a prepared `PINN`, or any NNX module mapping (n, d) -> (n, m)
              problem:Problem|None=None, # the loss terms (omit for a PINN)
@@ -262,15 +271,18 @@ def mlp_output_ntk(model:MLP,                 # an `ntk_pinn.models.MLP` with ou
                    *, dtype=jnp.float64, max_bytes:int|None=None)->np.ndarray:
     "Output NTK of an `MLP` from per-layer factors, $K = \\sum_l (H_lH_l'^\\top + 1)\\odot(\\Delta_l\\Delta_l'^\\top)$."
     if not isinstance(model, MLP):
-        raise TypeError(f"mlp_output_ntk needs an ntk_pinn MLP, got {type(model).__name__}; use empirical_ntk for other models.")
-    if model.out_dim != 1: raise ValueError(f"mlp_output_ntk needs a scalar output (out_dim 1), got out_dim {model.out_dim}.")
+        raise TypeError(f"mlp_output_ntk needs an ntk_pinn MLP, got {type(model).__name__}; "
+                        "use empirical_ntk for other models.")
+    if model.out_dim != 1: raise ValueError("mlp_output_ntk needs a scalar output (out_dim 1), "
+                                            f"got out_dim {model.out_dim}.")
     dtype = as_dtype(dtype)
     graphdef, params, rest = split_model(model)
     X1 = _points(x1, "x1", model.in_dim); X2 = X1 if x2 is None else _points(x2, "x2", model.in_dim)
     _check_kernel_memory(X1.shape[0], X2.shape[0], 0, dtype, "jvp", 1, max_bytes)
     with local_x64(dtype):
         params, rest = cast_params(params, dtype), cast_floats(rest, dtype)
-        return np.asarray(_mlp_ntk_jit(graphdef, x2 is None)(params, rest, jnp.asarray(X1, dtype), jnp.asarray(X2, dtype)))
+        return np.asarray(_mlp_ntk_jit(graphdef, x2 is None)(params, rest, jnp.asarray(X1, dtype),
+                                                             jnp.asarray(X2, dtype)))
 
 # %% ../nbs/04_ntk.ipynb #9b65d3dc
 def _matvec(fs, theta, Xs, v, chunk_size):
@@ -312,7 +324,8 @@ class NTKOperator:
     def matvec(self, v):
         "$Kv$ for `v` of shape `(N,)` or `(N, k)`; NumPy in, NumPy out, in the operator's dtype."
         v = np.asarray(v)
-        if v.shape[0] != self.n: raise ValueError(f"vector has length {v.shape[0]}, the operator is {self.n} x {self.n}.")
+        if v.shape[0] != self.n: raise ValueError(f"vector has length {v.shape[0]}, "
+                                                  f"the operator is {self.n} x {self.n}.")
         with local_x64(self.dtype):
             vj = jnp.asarray(v, self.dtype)
             return np.asarray(self._mv(vj) if v.ndim == 1 else self._mm(vj))
@@ -321,15 +334,17 @@ class NTKOperator:
         "Exact diagonal of K: the squared parameter-gradient norm at each point (no kernel formed)."
         with local_x64(self.dtype): return np.asarray(self._diag())
     def scaled(self, d:np.ndarray) -> NTKOperator:
-        "The operator $D^{1/2} K D^{1/2}$ for a positive diagonal `d` (one entry per point): the effective kernel of a loss."
+        "The operator $D^{1/2} K D^{1/2}$ for a positive diagonal `d` (one per point): the effective kernel of a loss."
         d = np.asarray(d, float)
-        if d.shape != (self.n,) or not np.all(d >= 0): raise ValueError(f"d must be {self.n} non-negative numbers, got shape {d.shape}.")
+        if d.shape != (self.n,) or not np.all(d >= 0): raise ValueError(f"d must be {self.n} non-negative numbers, "
+                                                                        f"got shape {d.shape}.")
         with local_x64(self.dtype): s = jnp.asarray(np.sqrt(d), self.dtype)
         mv, mm, dg = self._mv, self._mm, self._diag
         return NTKOperator(lambda v: s * mv(s * v), lambda V: s[:, None] * mm(s[:, None] * V), lambda: s * s * dg(),
                            self.n, self.names, self.sizes, self.dtype, self.n_params)
     def __repr__(self):
-        return f"NTKOperator(N={self.n}, terms={dict(zip(self.names, self.sizes))}, P={self.n_params}, {self.dtype}, matrix-free)"
+        return (f"NTKOperator(N={self.n}, terms={dict(zip(self.names, self.sizes))}, "
+                f"P={self.n_params}, {self.dtype}, matrix-free)")
 
 # %% ../nbs/04_ntk.ipynb #b0b686ca
 @lru_cache(maxsize=32)

@@ -92,7 +92,8 @@ class Problem:
     def __hash__(self): return hash(("Problem", self.key)) if self.key is not None else id(self)
     def __repr__(self):
         ts = ", ".join(f"{t.name}({t.kind}, n={t.n})" for t in self.terms)
-        return f"Problem({self.name!r}, dim={self.dim}, coords={self.coords}, terms=[{ts}], exact={'yes' if self.exact else 'no'})"
+        return (f"Problem({self.name!r}, dim={self.dim}, coords={self.coords}, "
+                f"terms=[{ts}], exact={'yes' if self.exact else 'no'})")
 
 @patch
 def select(self:Problem, *names:str) -> Problem:
@@ -120,8 +121,10 @@ def check_points(points:Mapping, # term name -> array (n, d)
         if p.ndim == 1 and dim in (1, None): p = p[:, None]
         if dim is None and p.ndim == 2: dim = p.shape[-1]
         if p.ndim != 2 or p.shape[-1] != dim:
-            raise ValueError(f"points[{n!r}] has shape {tuple(p.shape)}; expected (n, {dim}) for this {dim}-D problem/model.")
-        if p.shape[0] == 0: raise ValueError(f"points[{n!r}] is empty; every term needs at least one point (or drop the term).")
+            raise ValueError(f"points[{n!r}] has shape {tuple(p.shape)}; "
+                             f"expected (n, {dim}) for this {dim}-D problem/model.")
+        if p.shape[0] == 0: raise ValueError(f"points[{n!r}] is empty; every term needs at least one point "
+                                             "(or drop the term).")
         if not isinstance(p, jax.core.Tracer):              # value checks only outside jit traces, on the host
             bad = int(np.sum(~np.isfinite(np.asarray(p))))
             if bad: raise ValueError(f"points[{n!r}] contains {bad} NaN/inf value(s); remove or replace them.")
@@ -139,7 +142,8 @@ def sample(self:Problem, n:int|dict|None=None, seed:int=0, grid:bool=False) -> d
     out = {}
     for key, t in zip(keys, self.terms):
         k = t.n if n is None else (n.get(t.name, t.n) if isinstance(n, Mapping) else n)
-        if not isinstance(k, (int, np.integer)) or k < 1: raise ValueError(f"number of points for {t.name!r} must be a positive int, got {k!r}.")
+        if not isinstance(k, (int, np.integer)) or k < 1: raise ValueError(f"number of points for {t.name!r} "
+                                                                           f"must be a positive int, got {k!r}.")
         if t.sampler is None: raise ValueError(f"term {t.name!r} has no sampler; pass its points explicitly.")
         out[t.name] = jax.device_put(np.asarray(t.sampler(key, int(k), grid), np.float32))   # converted on the host
     return out
@@ -218,7 +222,8 @@ def poisson_2d(a:float=1.0, b:float=1.0) -> Problem:
     "$-\\Delta u = f$ on $[-1,1]^2$, exact $u = \\sin(a\\pi x)\\sin(b\\pi y)$, Dirichlet data from it."
     dom = ((-1.0, 1.0), (-1.0, 1.0))
     exact = lambda x: jnp.sin(a * jnp.pi * x[0]) * jnp.sin(b * jnp.pi * x[1])
-    res = Term("res", lambda u, x: -laplacian(u)(x) - (a**2 + b**2) * jnp.pi**2 * exact(x), interior_sampler(dom), 400, "residual")
+    res = Term("res", lambda u, x: -laplacian(u)(x) - (a**2 + b**2) * jnp.pi**2 * exact(x),
+               interior_sampler(dom), 400, "residual")
     return _builtin("poisson_2d", dom, (_value_term("bc", exact, boundary_sampler(dom), 100, "boundary"), res),
                    exact, ("x", "y"), {"a": a, "b": b})
 
@@ -235,24 +240,28 @@ def heat_1d(alpha:float=0.1, n:int=1) -> Problem:
     "$u_t = \\alpha u_{xx}$ on $(t, x) \\in [0,1]^2$, exact $u = e^{-\\alpha n^2\\pi^2 t}\\sin(n\\pi x)$."
     dom = ((0.0, 1.0), (0.0, 1.0))
     exact = lambda x: jnp.exp(-alpha * (n * jnp.pi) ** 2 * x[0]) * jnp.sin(n * jnp.pi * x[1])
-    res = Term("res", lambda u, x: partial(u, 0)(x) - alpha * partial(u, 1, 1)(x), interior_sampler(dom), 400, "residual")
+    res = Term("res", lambda u, x: partial(u, 0)(x) - alpha * partial(u, 1, 1)(x),
+               interior_sampler(dom), 400, "residual")
     ic = _value_term("ic", exact, face_sampler(dom, 0, (0,)), 100, "initial")
     bc = _value_term("bc", exact, face_sampler(dom, 1, (0, 1)), 100, "boundary")
     return _builtin("heat_1d", dom, (ic, bc, res), exact, ("t", "x"), {"alpha": alpha, "n": n})
 
 def wave_1d(c:float=2.0, a:float=4.0) -> Problem:
-    "$u_{tt} = c^2 u_{xx}$ on $(t,x)\\in[0,1]^2$, exact $\\sin(\\pi x)\\cos(c\\pi t) + \\frac12\\sin(a\\pi x)\\cos(ca\\pi t)$."
+    ("$u_{tt} = c^2 u_{xx}$ on $(t,x)\\in[0,1]^2$, "
+     "exact $\\sin(\\pi x)\\cos(c\\pi t) + \\frac12\\sin(a\\pi x)\\cos(ca\\pi t)$.")
     dom = ((0.0, 1.0), (0.0, 1.0))
     exact = lambda x: (jnp.sin(jnp.pi * x[1]) * jnp.cos(c * jnp.pi * x[0])
                        + 0.5 * jnp.sin(a * jnp.pi * x[1]) * jnp.cos(c * a * jnp.pi * x[0]))
-    res = Term("res", lambda u, x: partial(u, 0, 0)(x) - c**2 * partial(u, 1, 1)(x), interior_sampler(dom), 300, "residual")
+    res = Term("res", lambda u, x: partial(u, 0, 0)(x) - c**2 * partial(u, 1, 1)(x),
+               interior_sampler(dom), 300, "residual")
     ic_u = _value_term("ic_u", exact, face_sampler(dom, 0, (0,)), 100, "initial")
     ic_ut = Term("ic_ut", lambda u, x: partial(u, 0)(x), face_sampler(dom, 0, (0,)), 100, "initial")
     bc = _value_term("bc", exact, face_sampler(dom, 1, (0, 1)), 100, "boundary")
     return _builtin("wave_1d", dom, (ic_u, ic_ut, bc, res), exact, ("t", "x"), {"c": c, "a": a})
 
 def burgers_1d(nu:float=0.05, a:float=1.1) -> Problem:
-    "$u_t + u u_x = \\nu u_{xx}$ on $(t,x)\\in[0,1]\\times[-1,1]$; exact Cole–Hopf solution with $\\varphi = a + e^{-\\nu\\pi^2 t}\\cos\\pi x$."
+    ("$u_t + u u_x = \\nu u_{xx}$ on $(t,x)\\in[0,1]\\times[-1,1]$; "
+     "exact Cole–Hopf solution with $\\varphi = a + e^{-\\nu\\pi^2 t}\\cos\\pi x$.")
     if a <= 1: raise ValueError(f"burgers_1d needs a > 1 (keeps the Cole–Hopf potential positive), got a={a}.")
     dom = ((0.0, 1.0), (-1.0, 1.0))
     def exact(x):
@@ -279,7 +288,8 @@ def _as_batch_fn(u):
 
 @patch
 def relative_l2(self:Problem, u, n:int=2048) -> float:
-    "Relative L2 error $\\|u - u^*\\|_2 / \\|u^*\\|_2$ on a grid of about `n` points; `u` is a model or a field of one point."
+    ("Relative L2 error $\\|u - u^*\\|_2 / \\|u^*\\|_2$ on a grid of about `n` points; "
+     "`u` is a model or a field of one point.")
     if self.exact is None: raise ValueError(f"Problem {self.name!r} has no exact solution to compare with.")
     X = self.grid(n)
     pred, ref = _as_batch_fn(u)(X), jax.vmap(self.exact)(X)

@@ -67,12 +67,14 @@ def cast_params(params, dtype=jnp.float64):
     leaves = jax.tree.leaves(params)
     if not leaves: raise ValueError("params has no array leaves: nothing to differentiate.")
     bad = sum(int(np.sum(~np.isfinite(np.asarray(l)))) for l in leaves)
-    if bad: raise ValueError(f"params contain {bad} NaN/inf value(s); the kernel would be meaningless. Re-initialise or check training.")
+    if bad: raise ValueError(f"params contain {bad} NaN/inf value(s); the kernel would be meaningless. "
+                             "Re-initialise or check training.")
     return jax.tree.map(lambda a: to_device(a, dtype), params)
 
 def cast_floats(tree, dtype):
     "Cast the floating-point leaves of a pytree to `dtype` (other leaves, such as RNG keys and counters, are kept)."
-    return jax.tree.map(lambda a: to_device(a, dtype) if jnp.issubdtype(getattr(a, "dtype", np.int8), jnp.floating) else a, tree)
+    return jax.tree.map(lambda a: to_device(a, dtype) if jnp.issubdtype(getattr(a, "dtype", np.int8), jnp.floating)
+                        else a, tree)
 
 def n_params(params) -> int:
     "Number of scalars in a parameter pytree."
@@ -103,7 +105,7 @@ def chunk_plan(n:int, cap:int) -> tuple:
     return c, -(-n // c)
 
 def default_chunk(P:int, budget:int=2**28) -> int:
-    "Points per chunk: the largest power of two whose Jacobian chunk (times 8 for derivative intermediates) fits `budget`."
+    "Points per chunk: largest power of two whose Jacobian chunk (times 8 for derivative intermediates) fits `budget`."
     c = budget // (8 * 8 * max(P, 1))
     return int(min(4096, max(16, 1 << int(math.log2(max(c, 1))))))
 
@@ -119,7 +121,8 @@ def term_functions(graphdef,          # the model's structure (`split_model(mode
 def flat_term_functions(graphdef, problem:Problem, params, rest) -> tuple:
     "`(fs, theta)`: per-term `f_i(theta, x)` of the flat parameter vector `theta` (traceable, for compiled code)."
     theta, unravel = ravel_pytree(params)
-    return tuple((lambda f: (lambda th, x: f(unravel(th), rest, x)))(f) for f in term_functions(graphdef, problem)), theta
+    return tuple((lambda f: (lambda th, x: f(unravel(th), rest, x)))(f)
+                 for f in term_functions(graphdef, problem)), theta
 
 # %% ../nbs/03_pinn.ipynb #a7697ce9
 @lru_cache(maxsize=128)
@@ -155,18 +158,21 @@ class PINN:
                  dtype=None,            # float32 or float64; None: the precision of the model's parameters
                  chunk_size:int|None=None # points per compiled chunk (None: from the parameter count)
                 ):
-        if not isinstance(problem, Problem): raise TypeError(f"problem must be a ntk_pinn Problem, got {type(problem).__name__}.")
+        if not isinstance(problem, Problem): raise TypeError("problem must be a ntk_pinn Problem, "
+                                                             f"got {type(problem).__name__}.")
         graphdef, params, rest = split_model(model)
         leaves = jax.tree.leaves(params)
         dtype = as_dtype(leaves[0].dtype if dtype is None and leaves else dtype or "float64")
         in_dim = getattr(model, "in_dim", None)
         if in_dim is not None and in_dim != problem.dim:
-            raise ValueError(f"the model takes {in_dim}-D inputs but problem {problem.name!r} is {problem.dim}-D {problem.coords}.")
+            raise ValueError(f"the model takes {in_dim}-D inputs "
+                             f"but problem {problem.name!r} is {problem.dim}-D {problem.coords}.")
         pts = check_points(points, problem.names, problem.dim)
         with local_x64(dtype):
             params, rest = cast_params(params, dtype), cast_floats(rest, dtype)
             pts = {n: to_device(p, dtype) for n, p in pts.items()}
-        self._set(graphdef, params, rest, problem, pts, dtype, check_chunk(chunk_size), getattr(model, "activation_name", None))
+        self._set(graphdef, params, rest, problem, pts, dtype, check_chunk(chunk_size),
+                  getattr(model, "activation_name", None))
         self._check_operators()
 
     def _set(self, graphdef, params, rest, problem, points, dtype, chunk_size, activation):
@@ -189,7 +195,8 @@ def _check_operators(self:PINN):
         try:
             with local_x64(self.dtype): out = jax.eval_shape(f, self.params, self.rest, x0)
         except Exception as e:
-            raise ValueError(f"evaluating the operator of term {t.name!r} on the model failed: {type(e).__name__}: {e}") from e
+            raise ValueError(f"evaluating the operator of term {t.name!r} on the model failed: "
+                             f"{type(e).__name__}: {e}") from e
         if getattr(out, "shape", None) != ():
             raise ValueError(f"the operator of term {t.name!r} must return a scalar per point, got shape {out.shape}; "
                              f"pick a component with `component(u, i)`.")
@@ -222,7 +229,8 @@ def key(self:PINN) -> tuple:
 @patch
 def __repr__(self:PINN):
     parts = " + ".join(f"{n}({s})" for n, s in zip(self.names, self.sizes))
-    return f"PINN({self.problem.name}: N = {self.n_points} = {parts} points, P = {self.n_params} parameters, {self.dtype.name})"
+    return (f"PINN({self.problem.name}: N = {self.n_points} = {parts} points, "
+            f"P = {self.n_params} parameters, {self.dtype.name})")
 
 # %% ../nbs/03_pinn.ipynb #7a40ecf9
 def _unflatten(pinn, theta):
@@ -240,7 +248,8 @@ def with_params(self:PINN, params) -> PINN:
             raise ValueError(f"a flat parameter vector must have length P = {self.n_params}, got shape {params.shape}.")
         params = _unflatten(self, params)
     elif jax.tree.structure(params) != jax.tree.structure(self.params):
-        raise ValueError("the new parameters do not have the structure of this PINN's model; pass the same architecture.")
+        raise ValueError("the new parameters do not have the structure of this PINN's model; "
+                         "pass the same architecture.")
     with local_x64(self.dtype): params = jax.tree.map(lambda a: to_device(a, self.dtype), params)
     return self._replace(params=params)
 
@@ -257,7 +266,8 @@ def astype(self:PINN, dtype) -> PINN:
     dtype = as_dtype(dtype)
     if dtype == self.dtype: return self
     with local_x64(dtype):
-        return self._replace(params=jax.tree.map(lambda a: to_device(a, dtype), self.params), rest=cast_floats(self.rest, dtype),
+        return self._replace(params=jax.tree.map(lambda a: to_device(a, dtype), self.params),
+                             rest=cast_floats(self.rest, dtype),
                              points={n: to_device(p, dtype) for n, p in self.points.items()}, dtype=dtype)
 
 @patch
@@ -310,12 +320,12 @@ def jacobian(self:PINN,
              by_term:bool=False,        # return {term: (n_i, P)} instead of the stacked (N, P)
              max_bytes:int|None=None    # memory budget (default: half of physical memory)
             ):
-    "Parameter Jacobian $J_{ap} = \\partial r_a / \\partial \\theta_p$ of every term's residuals, rows stacked in term order."
+    "Parameter Jacobian $J_{ap} = \\partial r_a / \\partial \\theta_p$ of every term's residuals, rows in term order."
     return self.linearize(by_term, max_bytes)[1]
 
 @patch
 def predict(self:PINN, X) -> np.ndarray:
-    "The model's output at points `X` `(n, d)`, computed in this PINN's precision: `(n,)` for one output, else `(n, m)`."
+    "The model's output at points `X` `(n, d)`, in this PINN's precision: `(n,)` for one output, else `(n, m)`."
     with local_x64(self.dtype):
         y = np.asarray(_predict(self.graphdef)(self.params, self.rest, to_device(X, self.dtype)))
     return y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
@@ -323,7 +333,8 @@ def predict(self:PINN, X) -> np.ndarray:
 @patch
 def relative_l2(self:PINN, n:int=2048) -> float:
     "Relative L2 error against the problem's exact solution on a grid of about `n` points (see `Problem.relative_l2`)."
-    if self.problem.exact is None: raise ValueError(f"Problem {self.problem.name!r} has no exact solution to compare with.")
+    if self.problem.exact is None: raise ValueError(f"Problem {self.problem.name!r} "
+                                                    "has no exact solution to compare with.")
     X = np.asarray(self.problem.grid(n))
     with local_x64(self.dtype): ref = np.asarray(_exact(self.problem)(to_device(X, self.dtype)))
     pred = self.predict(X)
@@ -353,7 +364,8 @@ def check_weights(weights:Mapping|None, # term name -> weight w_i (missing terms
     out = {}
     for n in names:
         try: w = float(weights.get(n, 1.0))
-        except (TypeError, ValueError): raise ValueError(f"weight of {n!r} must be a number, got {weights[n]!r}.") from None
+        except (TypeError, ValueError): raise ValueError(f"weight of {n!r} must be a number, "
+                                                         f"got {weights[n]!r}.") from None
         if not (w >= 0 and math.isfinite(w)): raise ValueError(f"weight of {n!r} must be finite and >= 0, got {w}.")
         out[n] = w
     return out

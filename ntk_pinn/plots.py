@@ -36,7 +36,8 @@ def plot_spectrum(spectra,                 # a `Spectrum`, or {label: Spectrum}
     items = dict(_as_dict(spectra))
     if blocks:
         for label, s in list(items.items()):
-            for name, b in s.blocks.items(): items[f"{label}: block {name}" if len(_as_dict(spectra)) > 1 else f"block {name}"] = b
+            for name, b in s.blocks.items(): items[f"{label}: block {name}" if len(_as_dict(spectra)) > 1
+                                                   else f"block {name}"] = b
     for i, (label, s) in enumerate(items.items()):
         ev = s.eigenvalues / (s.lambda_max if normalize else 1.0)
         k = np.arange(1, ev.size + 1); pos = ev > 0; res = s.resolved
@@ -54,7 +55,8 @@ def plot_spectrum(spectra,                 # a `Spectrum`, or {label: Spectrum}
 def plot_spectrum_evolution(history:History, ax=None, *, normalize:bool=False):
     "Eigenvalues of the full kernel at each tracker snapshot, one curve per snapshot."
     snaps = [s for s in history.snapshots if "eigenvalues" in s]
-    if not snaps: raise ValueError("the history has no eigenvalue snapshots: train with NTKTracker(keep_eigenvalues=True).")
+    if not snaps: raise ValueError("the history has no eigenvalue snapshots: "
+                                   "train with NTKTracker(keep_eigenvalues=True).")
     fig, ax = _fig_ax(ax)
     cmap = plt.get_cmap("viridis")
     for i, snap in enumerate(snaps):
@@ -71,7 +73,8 @@ def plot_modes(s:Spectrum,          # spectrum with eigenvectors (of a kernel ov
                x,                   # the points, (n,) or (n, 1)
                ax=None, *, leading:int=3, trailing:int=2, domain:tuple|None=None):
     "Leading and trailing resolved eigenvectors over the domain, labelled with eigenvalue and frequency."
-    if s.eigenvectors is None: raise ValueError("the spectrum has no eigenvectors: compute it with spectrum(K, vectors=True).")
+    if s.eigenvectors is None: raise ValueError("the spectrum has no eigenvectors: "
+                                                "compute it with spectrum(K, vectors=True).")
     x = np.asarray(x, float).reshape(-1)
     if x.size != s.n: raise ValueError(f"{x.size} points for a kernel of size {s.n}.")
     r = s.numerical_rank
@@ -103,7 +106,8 @@ def plot_solution(model,             # a prepared `PINN`, or an NNX model (then 
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.6), dpi=90)
         a1.plot(X[:, 0], pred, lw=2, label="learned u_θ")
         if ex is not None: a1.plot(X[:, 0], ex, "k--", lw=1.2, label="exact u*")
-        a1.set_xlabel(cx[0]); a1.set_ylabel("u"); a1.legend(fontsize=8); a1.set_title("solution"); a1.grid(True, alpha=0.3)
+        a1.set_xlabel(cx[0]); a1.set_ylabel("u"); a1.legend(fontsize=8); a1.set_title("solution")
+        a1.grid(True, alpha=0.3)
         if ex is not None:
             a2.semilogy(X[:, 0], np.abs(pred - ex) + 1e-300, lw=1.2)
             rel = np.linalg.norm(pred - ex) / np.linalg.norm(ex)
@@ -115,10 +119,12 @@ def plot_solution(model,             # a prepared `PINN`, or an NNX model (then 
         shape = (m, m)
         ext = [problem.domain[1][0], problem.domain[1][1], problem.domain[0][0], problem.domain[0][1]]
         fig, axs = plt.subplots(1, 2 if ex is not None else 1, figsize=(10, 4), dpi=90, squeeze=False)
-        im = axs[0, 0].imshow(pred.reshape(shape), origin="lower", extent=ext, aspect="auto"); fig.colorbar(im, ax=axs[0, 0])
+        im = axs[0, 0].imshow(pred.reshape(shape), origin="lower", extent=ext, aspect="auto")
+        fig.colorbar(im, ax=axs[0, 0])
         axs[0, 0].set_title("learned u_θ"); axs[0, 0].set_xlabel(cx[1]); axs[0, 0].set_ylabel(cx[0])
         if ex is not None:
-            im = axs[0, 1].imshow(np.abs(pred - ex).reshape(shape), origin="lower", extent=ext, aspect="auto"); fig.colorbar(im, ax=axs[0, 1])
+            im = axs[0, 1].imshow(np.abs(pred - ex).reshape(shape), origin="lower", extent=ext, aspect="auto")
+            fig.colorbar(im, ax=axs[0, 1])
             axs[0, 1].set_title("|u_θ − u*|"); axs[0, 1].set_xlabel(cx[1]); axs[0, 1].set_ylabel(cx[0])
         fig.tight_layout(); return fig
     raise ValueError(f"plot_solution draws 1-D and 2-D problems; this one is {problem.dim}-D.")
@@ -152,7 +158,9 @@ def plot_weights(history:History):
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.6), dpi=90)
     st, ratio = history.snapshot_series("trace_ratio_per_point")
     if len(st): a1.semilogy(st, ratio, "o-", lw=1.4)
-    a1.set_xlabel("step"); a1.set_ylabel("max/min per-point block trace"); a1.set_title("NTK trace ratio"); a1.grid(True, alpha=0.3)
+    a1.set_xlabel("step"); a1.set_ylabel("max/min per-point block trace"); a1.set_title("NTK trace ratio")
+    a1.grid(True, alpha=0.3)
     for n in history.names: a2.semilogy(history.steps, history.weights[n], lw=1.4, label=f"w_{n}")
-    a2.set_xlabel("step"); a2.set_ylabel("loss weight"); a2.set_title("loss weights"); a2.legend(fontsize=8); a2.grid(True, alpha=0.3)
+    a2.set_xlabel("step"); a2.set_ylabel("loss weight"); a2.set_title("loss weights"); a2.legend(fontsize=8)
+    a2.grid(True, alpha=0.3)
     fig.tight_layout(); return fig

@@ -24,25 +24,30 @@ def _as_matrix(K):
     if A.shape[0] == 0: raise ValueError("the kernel is empty (0 x 0): there is no spectrum.")
     if not np.issubdtype(A.dtype, np.floating): A = A.astype(np.float64)
     if not np.all(np.isfinite(A)):
-        raise ValueError(f"the kernel contains {int(np.sum(~np.isfinite(A)))} NaN/inf entries; recompute it (check the parameters and points).")
+        raise ValueError(f"the kernel contains {int(np.sum(~np.isfinite(A)))} NaN/inf entries; "
+                         "recompute it (check the parameters and points).")
     eps = float(np.finfo(A.dtype).eps)
     scale = float(np.abs(A).max())
     asym = float(np.abs(A - A.T).max()) / scale if scale > 0 else 0.0
     if asym > math.sqrt(eps):
         raise ValueError(f"the kernel is not symmetric: max |K - K^T| / max |K| = {asym:.2e}, above sqrt(eps) = "
-                         f"{math.sqrt(eps):.1e} for {A.dtype}. An NTK is a Gram matrix; pass K = J J^T, or symmetrise on purpose.")
+                         f"{math.sqrt(eps):.1e} for {A.dtype}. "
+                         "An NTK is a Gram matrix; pass K = J J^T, or symmetrise on purpose.")
     A = A.astype(np.float64)
     return 0.5 * (A + A.T), eps
 
 # %% ../nbs/05_spectrum.ipynb #14b0434c
 def _as_jacobian(J, n_rows=None):
-    "Validate a Jacobian: 2-D, non-empty, finite, with one row per point of the kernel. Returns (float64 array, input eps)."
+    "Validate a Jacobian: 2-D, non-empty, finite, one row per point of the kernel. Returns (float64 array, input eps)."
     A = np.asarray(J)
-    if A.ndim != 2 or 0 in A.shape: raise ValueError(f"the Jacobian must be a non-empty 2-D array (N points x P parameters), got shape {A.shape}.")
+    if A.ndim != 2 or 0 in A.shape: raise ValueError("the Jacobian must be a non-empty 2-D array "
+                                                     f"(N points x P parameters), got shape {A.shape}.")
     if n_rows is not None and A.shape[0] != n_rows:
-        raise ValueError(f"the Jacobian has {A.shape[0]} rows but the kernel is {n_rows} x {n_rows}: J must have one row per point of the kernel.")
+        raise ValueError(f"the Jacobian has {A.shape[0]} rows but the kernel is {n_rows} x {n_rows}: "
+                         "J must have one row per point of the kernel.")
     if not np.issubdtype(A.dtype, np.floating): A = A.astype(np.float64)
-    if not np.all(np.isfinite(A)): raise ValueError(f"the Jacobian contains {int(np.sum(~np.isfinite(A)))} NaN/inf entries; recompute it.")
+    if not np.all(np.isfinite(A)): raise ValueError(f"the Jacobian contains {int(np.sum(~np.isfinite(A)))} "
+                                                    "NaN/inf entries; recompute it.")
     return A.astype(np.float64), float(np.finfo(A.dtype).eps)
 
 # %% ../nbs/05_spectrum.ipynb #257aec80
@@ -62,7 +67,8 @@ def participation_ratio(ev:np.ndarray # positive eigenvalues
 # %% ../nbs/05_spectrum.ipynb #cc193059
 @dataclass(frozen=True)
 class DecayFit:
-    "Least-squares fit of $\\log\\lambda_k$: exponential ($\\lambda_k \\approx Ce^{-rk}$) or power law ($\\lambda_k \\approx Ck^{-\\alpha}$)."
+    ("Least-squares fit of $\\log\\lambda_k$: exponential ($\\lambda_k \\approx Ce^{-rk}$) "
+     "or power law ($\\lambda_k \\approx Ck^{-\\alpha}$).")
     kind: str       # "exponential" or "power law" (the better fit), or "n/a"
     rate: float     # r (per eigenvalue index) or alpha
     r2: float       # coefficient of determination of the chosen fit, on log(lambda)
@@ -135,12 +141,14 @@ class Spectrum:
     def n_negative(self) -> int: return int(np.sum(self.eigenvalues < 0))
     @property
     def condition_number(self) -> float:
-        "$\\kappa = \\lambda_{\\max}/\\lambda_{\\min}$ when $\\lambda_{\\min}$ is resolved; `inf` for a singular kernel; else `nan` (unknown)."
+        ("$\\kappa = \\lambda_{\\max}/\\lambda_{\\min}$ when $\\lambda_{\\min}$ is resolved; "
+         "`inf` for a singular kernel; else `nan` (unknown).")
         if self.min_resolved: return self.lambda_max / self.lambda_min
         return float("inf") if self.singular else float("nan")
     @property
     def condition_number_lower_bound(self) -> float:
-        "$\\kappa \\ge \\lambda_{\\max}/\\lambda^{\\mathrm{res}}_{\\min}$: what the resolved spectrum proves (equal to $\\kappa$ when all is resolved)."
+        ("$\\kappa \\ge \\lambda_{\\max}/\\lambda^{\\mathrm{res}}_{\\min}$: "
+         "what the resolved spectrum proves (equal to $\\kappa$ when all is resolved).")
         return self.lambda_max / self.lambda_min_resolved
     @property
     def effective_rank(self) -> float: return effective_rank(self.eigenvalues[self.resolved])
@@ -150,7 +158,7 @@ class Spectrum:
     def decay(self) -> DecayFit: return fit_decay(self.eigenvalues[self.resolved])
     @property
     def lambda_min_estimate(self) -> float:
-        "Extrapolation of the decay fit to the last nonzero eigenvalue (an estimate, not a measurement; `nan` if no fit)."
+        "Decay-fit extrapolation to the last nonzero eigenvalue (an estimate, not a measurement; `nan` if no fit)."
         f = self.decay
         if f.kind == "n/a" or self.min_resolved: return float("nan") if f.kind == "n/a" else self.lambda_min
         return float(f.at(min(self.n, self.n_params or self.n)))
@@ -177,7 +185,7 @@ def _eigh_route(A, eps, vectors):
     return w[::-1].copy(), (V[:, ::-1].copy() if V is not None else None), A.shape[0] * eps
 
 # %% ../nbs/05_spectrum.ipynb #95083627
-def spectrum(K=None,                  # kernel: a square symmetric matrix, or `NTKBlocks` (its Jacobian is used when kept)
+def spectrum(K=None,                  # kernel: a square symmetric matrix, or `NTKBlocks` (its Jacobian used if kept)
              *,
              jacobian=None,           # or the (N, P) Jacobian J of K = J J^T
              scaling=None,            # diagonal d (N,): the spectrum of D^1/2 K D^1/2, the effective kernel of a loss
@@ -188,14 +196,15 @@ def spectrum(K=None,                  # kernel: a square symmetric matrix, or `N
              blocks:bool=True,        # for `NTKBlocks`: also each diagonal block's spectrum
              max_bytes:int|None=None  # memory budget for the SVD (default: half of physical memory)
             )->Spectrum:
-    "Eigenvalues (and vectors) of an NTK in float64, from the Jacobian's SVD when it is known; the resolved range stated."
+    "Eigenvalues (and vectors) of an NTK in float64, from the Jacobian's SVD when known; the resolved range stated."
     if route not in ROUTES: raise ValueError(f"route must be one of {ROUTES}, got {route!r}.")
     nb = K if isinstance(K, NTKBlocks) else None
     if K is None and jacobian is None: raise ValueError("pass a kernel K (matrix or NTKBlocks) or its Jacobian.")
     Km = nb.matrix if nb is not None else K
     J = jacobian if jacobian is not None else (nb.jacobian if nb is not None else None)
     if route == "svd" and J is None:
-        raise ValueError("route='svd' needs the Jacobian: compute the kernel with pinn_ntk(..., keep_jacobian=True) or pass jacobian=J.")
+        raise ValueError("route='svd' needs the Jacobian: compute the kernel with pinn_ntk(..., keep_jacobian=True) "
+                         "or pass jacobian=J.")
     n = np.shape(Km)[0] if Km is not None else None
     d = None if scaling is None else np.sqrt(np.asarray(scaling, float))
     if d is not None and (d.ndim != 1 or d.shape[0] != (n or np.shape(J)[0]) or not np.all(np.isfinite(d))):
@@ -224,7 +233,8 @@ def spectrum(K=None,                  # kernel: a square symmetric matrix, or `N
 def decay_factors(self:Spectrum, lr:float|None=None, steps:int=1) -> np.ndarray:
     "$|1 - \\eta\\lambda_k|^T$ for every mode (unresolved modes: 1)."
     lr = self.lr if lr is None else lr
-    if lr is None or lr <= 0: raise ValueError("slow modes need a positive step size: pass lr (or give spectrum(..., lr=...)).")
+    if lr is None or lr <= 0: raise ValueError("slow modes need a positive step size: "
+                                               "pass lr (or give spectrum(..., lr=...)).")
     f = np.abs(1.0 - lr * np.where(self.resolved, self.eigenvalues, 0.0)) ** steps
     return f
 
@@ -280,7 +290,7 @@ def trace_ratio(self:Spectrum) -> float:
 
 @patch(as_prop=True)
 def trace_ratio_per_point(self:Spectrum) -> float:
-    "Largest over smallest per-point block trace $\\mathrm{Tr}K_{ii}/N_i$: the imbalance the mean-loss trace rule corrects."
+    "Max over min per-point block trace $\\mathrm{Tr}K_{ii}/N_i$: the imbalance the mean-loss trace rule corrects."
     t = [v / self.sizes[n] for n, v in self.traces.items()]
     return max(t) / min(t) if t and min(t) > 0 else float("inf")
 
@@ -310,7 +320,8 @@ def mode_frequencies(vectors:np.ndarray,   # eigenvectors as columns, shape (n, 
     "Dominant spatial frequency (cycles per unit length) of each column, by projection on cos/sin modes."
     x = np.asarray(x, float)
     if x.ndim == 2:
-        if x.shape[1] != 1: raise ValueError(f"mode_frequencies works on 1-D points; got points of dimension {x.shape[1]}. Pass one coordinate.")
+        if x.shape[1] != 1: raise ValueError("mode_frequencies works on 1-D points; "
+                                             f"got points of dimension {x.shape[1]}. Pass one coordinate.")
         x = x[:, 0]
     V = np.asarray(vectors, float)
     if V.ndim == 1: V = V[:, None]
@@ -322,7 +333,8 @@ def mode_frequencies(vectors:np.ndarray,   # eigenvectors as columns, shape (n, 
     m = np.arange(M + 1); xi = (x - lo) / L
     C, S = np.cos(np.pi * np.outer(xi, m)), np.sin(np.pi * np.outer(xi, m))
     nC, nS = np.linalg.norm(C, axis=0), np.linalg.norm(S, axis=0)
-    E = (C.T @ V / nC[:, None]) ** 2 + np.where(nS[:, None] > 1e-12 * np.sqrt(x.size), (S.T @ V) / np.maximum(nS, 1e-300)[:, None], 0.0) ** 2
+    E = (C.T @ V / nC[:, None]) ** 2 + np.where(nS[:, None] > 1e-12 * np.sqrt(x.size),
+                                                (S.T @ V) / np.maximum(nS, 1e-300)[:, None], 0.0) ** 2
     return m[np.argmax(E, axis=0)] / (2 * L)
 
 # %% ../nbs/05_spectrum.ipynb #8eb111fc
@@ -341,7 +353,8 @@ class TopEigs:
         floor = np.maximum(self.residuals, self.n * np.finfo(float).eps) * self.eigenvalues[0]
         return self.eigenvalues > floor
     def __repr__(self):
-        return (f"TopEigs(k={self.eigenvalues.size} of n={self.n}, lambda = {self.eigenvalues[0]:.4e} .. {self.eigenvalues[-1]:.4e}, "
+        return (f"TopEigs(k={self.eigenvalues.size} of n={self.n}, "
+                f"lambda = {self.eigenvalues[0]:.4e} .. {self.eigenvalues[-1]:.4e}, "
                 f"{int(self.resolved.sum())} resolved, max residual {self.residuals.max():.1e} <= tol {self.tol:.0e}, "
                 f"{self.n_matvec} products)")
 
@@ -356,7 +369,8 @@ def top_eigs(K,                     # dense symmetric matrix, `NTKOperator`, or 
         if isinstance(A, np.ndarray): A, _ = _as_matrix(A)
         n = A.shape[0]; mv = lambda v: A @ v
     if not isinstance(k, (int, np.integer)) or k < 1: raise ValueError(f"k must be a positive int, got {k!r}.")
-    if k >= n: raise ValueError(f"k = {k} must be smaller than the operator size n = {n}; use `spectrum` for all eigenvalues.")
+    if k >= n: raise ValueError(f"k = {k} must be smaller than the operator size n = {n}; "
+                                "use `spectrum` for all eigenvalues.")
     import scipy.sparse.linalg as sla          # imported on use: 16 MB that most runs never need
     count = [0]
     def _mv(v): count[0] += 1; return np.asarray(mv(np.asarray(v, np.float64)), np.float64).reshape(-1)
@@ -367,5 +381,6 @@ def top_eigs(K,                     # dense symmetric matrix, `NTKOperator`, or 
     KV = np.stack([_mv(V[:, i]) for i in range(k)], 1)
     res = np.linalg.norm(KV - V * w, axis=0) / w[0]
     if res.max() > tol:
-        raise RuntimeError(f"top_eigs did not reach tol = {tol:.0e}: worst residual {res.max():.1e}. Raise maxiter or loosen tol.")
+        raise RuntimeError(f"top_eigs did not reach tol = {tol:.0e}: worst residual {res.max():.1e}. "
+                           "Raise maxiter or loosen tol.")
     return TopEigs(w, V, res, tol, n, count[0])

@@ -32,7 +32,8 @@ def check_options(**options) -> dict:
         if name in CHOICES and v not in CHOICES[name]:
             raise ValueError(f"{name} must be one of {CHOICES[name]}, got {v!r}.")
         if name in POSITIVE and v is not None:
-            ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+            ok = (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                  and math.isfinite(v) and v > 0)
             kind = "integer" if name in ("width", "depth", "steps", "ntk_every", "points", "fourier") else "number"
             if not ok or (kind == "integer" and int(v) != v):
                 raise ValueError(f"{name} must be a positive {kind}, got {v!r}.")
@@ -60,7 +61,8 @@ def _spec_metrics(s, sizes=None):
                 lambda_min_resolved=s.lambda_min_resolved, min_resolved=s.min_resolved,
                 condition_number=_finite(s.condition_number) if s.min_resolved else None,
                 condition_number_lower_bound=s.condition_number_lower_bound, condition_number_text=s.condition_text(),
-                lambda_min_estimate=_finite(s.lambda_min_estimate), decay=str(s.decay), decay_rate=_finite(s.decay.rate),
+                lambda_min_estimate=_finite(s.lambda_min_estimate),
+                decay=str(s.decay), decay_rate=_finite(s.decay.rate),
                 effective_rank=s.effective_rank, participation_ratio=s.participation_ratio,
                 trace_ratio_per_point=(max(pp.values()) / min(pp.values()) if pp and min(pp.values()) > 0 else None))
 
@@ -104,8 +106,8 @@ def poisson_study(width:int=32,          # hidden layer width
     grid = prob.sample(n={"res": 128, "bc": 2}, seed=seed, grid=True)
     s_modes = spectrum(pinn_ntk(pinn.with_points(grid), dtype=dtype)["res"])
     tracker = NTKTracker(every=ntk_every, dtype=dtype)
-    hist = train(model, prob, pts, optimizer=optimizer, lr=lr, steps=steps, weights=(None if weights == "none" else "ntk"),
-                 callbacks=[tracker], progress=progress)
+    hist = train(model, prob, pts, optimizer=optimizer, lr=lr, steps=steps,
+                 weights=(None if weights == "none" else "ntk"), callbacks=[tracker], progress=progress)
     KT = pinn_ntk(hist.pinn, dtype=dtype)
     sT = spectrum(KT)
     metrics = _metrics(locals())
@@ -152,7 +154,8 @@ def _fmt(f, *keys):
     return cell
 
 TABLE_ROWS = [("numerical rank (SVD of J)", lambda m: f"{m['numerical_rank']} of {m['n']}"),
-              ("condition number", lambda m: (f"{m['condition_number']:.3e}" if m["min_resolved"] and m["condition_number"]
+              ("condition number", lambda m: (f"{m['condition_number']:.3e}"
+                                              if m["min_resolved"] and m["condition_number"]
                                               else f"≥ {m['condition_number_lower_bound']:.2e} (bound)")),
               ("lambda_max", _fmt("{:.3e}", "lambda_max")),
               ("spectral decay (resolved part)", _fmt("{}", "decay")),
@@ -176,7 +179,8 @@ def write_report(res:StudyResult, out) -> Path:
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     for name, fig in res.figures.items(): fig.savefig(out / f"{name}.png", dpi=110, bbox_inches="tight")
     m = res.metrics
-    (out / "metrics.json").write_text(json.dumps(m, indent=2, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
+    (out / "metrics.json").write_text(json.dumps(m, indent=2,
+                                                 default=lambda o: o.item() if hasattr(o, "item") else str(o)))
     st = m["settings"]
     opt = {"adam": "Adam", "sgd": "plain gradient descent"}.get(st["optimizer"], st["optimizer"])
     md = ["# Poisson PINN NTK study",
@@ -185,15 +189,16 @@ def write_report(res:StudyResult, out) -> Path:
           f"MLP 1-{[st['width']] * st['depth']}-1 ({st['activation']}, {st['n_params']} parameters"
           + (f", {st['fourier']} Fourier features, sigma {st['sigma']}" if st['fourier'] else "") + "), "
           f"{st['points']} residual + 2 boundary points, {opt} lr {st['lr']:g}, {st['steps']} steps, "
-          f"loss weights: {st['weights']}, NTK every {st['ntk_every']} steps, kernels in {st['dtype']}, seed {st['seed']}.",
+          f"loss weights: {st['weights']}, NTK every {st['ntk_every']} steps, kernels in {st['dtype']}, "
+          f"seed {st['seed']}.",
           "",
           "Loss = mean squared residual per term, summed. Spectra come from the singular values of the stacked term "
           "Jacobian J (the eigenvalues of K = J J^T are their squares), resolved down to (max(N, P) eps)^2 lambda_max; "
           "the numerical rank counts the resolved eigenvalues. Where the smallest eigenvalue is not resolved, the "
           "condition number is reported as the lower bound lambda_max / (smallest resolved eigenvalue).",
           "",
-          f"Rows marked GD are gradient-descent statements (plain gradient descent at lr = 1/lambda_max of the effective "
-          f"kernel, T = {st['steps']} steps, from the kernel at that point); "
+          f"Rows marked GD are gradient-descent statements (plain gradient descent at lr = 1/lambda_max of the "
+          f"effective kernel, T = {st['steps']} steps, from the kernel at that point); "
           + ("this study trains with Adam, whose preconditioned kernel is not K, so they are a guide, not a prediction."
              if st["optimizer"] == "adam" else "this study trains with plain gradient descent."),
           "",
@@ -204,7 +209,8 @@ def write_report(res:StudyResult, out) -> Path:
     if m.get("float32_initial"):
         f32 = m["float32_initial"]
         md += [f"At initialisation the float32 kernel resolves {f32['numerical_rank']} eigenvalues "
-               f"(condition number {f32['condition_number_text']}) against {m['initial']['numerical_rank']} in float64.", ""]
+               f"(condition number {f32['condition_number_text']}) "
+               f"against {m['initial']['numerical_rank']} in float64.", ""]
     if m.get("warnings"): md += ["Warnings: " + " ".join(m["warnings"]), ""]
     md += [f"Status: {m['status']}. Wall time {m['total_seconds']:.1f} s (training {m['train_seconds']:.1f} s, "
            f"of which NTK tracking {m['tracker_seconds']:.1f} s).", "", "## Figures", ""]

@@ -35,7 +35,7 @@ class History:
     weights: dict = None               # term -> weight used at each recorded step
     snapshots: list = field(default_factory=list)   # tracker records (dicts)
     info: dict = field(default_factory=dict)
-    pinn: PINN | None = field(default=None, repr=False, compare=False)   # the prepared PINN at the final parameters (not saved)
+    pinn: PINN | None = field(default=None, repr=False, compare=False)  # prepared PINN at final parameters (not saved)
 
     @property
     def total(self) -> np.ndarray:
@@ -89,7 +89,8 @@ def compare(histories:Mapping) -> str:
     for label, h in histories.items():
         ls = " | ".join(f"{h.losses[n][-1]:.3e}" if n in h.names else "" for n in names)
         rl2 = h.info.get("relative_l2"); wall = h.info.get("wall_seconds")
-        rows.append(f"| {label} | {len(h)} | {ls} | {'n/a' if rl2 is None else f'{rl2:.3e}'} | {'' if wall is None else f'{wall:.1f}'} |")
+        rows.append(f"| {label} | {len(h)} | {ls} | {'n/a' if rl2 is None else f'{rl2:.3e}'} | "
+                    f"{'' if wall is None else f'{wall:.1f}'} |")
     return "\n".join(rows)
 
 # %% ../nbs/07_training.ipynb #4128c311
@@ -152,13 +153,14 @@ class NTKTracker:
 # %% ../nbs/07_training.ipynb #9a2a162c
 class NTKWeights:
     "Recompute the loss weights by the trace rule every `every` steps (`method` 'diag' or 'dense'; optional EMA)."
-    def __init__(self, every:int=100, *, method:str="diag", ema:float|None=None, dtype=jnp.float64, chunk_size:int|None=None):
+    def __init__(self, every:int=100, *, method:str="diag", ema:float|None=None, dtype=jnp.float64,
+                 chunk_size:int|None=None):
         if method not in ("diag", "dense"): raise ValueError(f"method must be 'diag' or 'dense', got {method!r}.")
         if ema is not None and not (0 <= ema < 1): raise ValueError(f"ema must be in [0, 1), got {ema}.")
         self.every, self.method, self.ema, self.dtype, self.chunk_size = every, method, ema, dtype, chunk_size
         self.seconds = 0.0
     def weights(self, model, problem:Problem|None=None, points:Mapping|None=None) -> dict:
-        "The trace-rule weights (mean convention) for a `PINN`, or a model with its problem and points, as they are now."
+        "The current trace-rule weights (mean convention) for a `PINN`, or a model with its problem and points."
         pinn = as_pinn(model, problem, points, dtype=self.dtype, chunk_size=self.chunk_size)
         if self.method == "dense": traces = pinn_ntk(pinn).traces
         else: traces = {n: float(v.sum()) for n, v in pinn_ntk_diagonal(pinn).items()}
@@ -185,7 +187,8 @@ def optimizer_spec(optimizer, lr) -> tuple:
     if optimizer is None or isinstance(optimizer, str):
         name = optimizer or "adam"
         if name not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS} or an optax GradientTransformation, got {optimizer!r}.")
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS} or an optax GradientTransformation, "
+                             f"got {optimizer!r}.")
         return (name, _check_lr(lr)), name
     if not hasattr(optimizer, "init") or not hasattr(optimizer, "update"):
         raise TypeError(f"optimizer must be an optax GradientTransformation, got {type(optimizer).__name__}.")
@@ -220,7 +223,8 @@ def _train_chunk(graphdef, problem, opt_key, length):
         return jnp.stack([jnp.mean(jax.vmap(lambda x, f=f: f(params, rest, x))(X) ** 2) for f, X in zip(fns, Xs)])
     def step(carry, _):
         params, opt_state, rest, Xs, w = carry
-        (_, ls), g = jax.value_and_grad(lambda p: (lambda l: (jnp.sum(w * l), l))(term_losses(p, rest, Xs)), has_aux=True)(params)
+        (_, ls), g = jax.value_and_grad(lambda p: (lambda l: (jnp.sum(w * l), l))(term_losses(p, rest, Xs)),
+                                        has_aux=True)(params)
         upd, opt_state = tx.update(g, opt_state, params)
         return (optax.apply_updates(params, upd), opt_state, rest, Xs, w), ls
     def run(params, opt_state, rest, Xs, w):
@@ -266,7 +270,7 @@ def _step_size_check(pinn, lr, weights, hist):
     hist.info["max_stable_lr"] = limit
     if lr >= limit: warn_unstable(lr, 2.0 / limit, stacklevel=4)
 
-def train(model,                      # a prepared `PINN`, or an NNX model (updated in place with the trained parameters)
+def train(model,                      # a prepared `PINN` or an NNX model (updated in place with the trained parameters)
           problem:Problem|None=None,  # the loss terms (omit for a PINN)
           points:Mapping|None=None,   # term name -> points (n_i, d) (omit for a PINN)
           *,
@@ -281,13 +285,15 @@ def train(model,                      # a prepared `PINN`, or an NNX model (upda
           progress:bool=True,         # show a tqdm progress bar
           chunk:int=100               # steps per compiled chunk (between progress updates and NaN checks)
          )->History:
-    "Train a PINN on $L = \\sum_i w_i\\,\\mathrm{mean}(r_i^2)$; an NNX `model` is updated in place, a `PINN` is left as it is."
+    ("Train a PINN on $L = \\sum_i w_i\\,\\mathrm{mean}(r_i^2)$; "
+     "an NNX `model` is updated in place, a `PINN` is left as it is.")
     opt_key, kind = optimizer_spec(optimizer, lr)
     steps = _check_steps(steps)
     callbacks, fixed = _check_callbacks(callbacks, weights)
     pinn = as_pinn(model, problem, points)                   # the model's own precision; checked once
     w = check_weights(fixed, pinn.names)
-    hist = History(pinn.names, info=dict(problem=pinn.problem.name, optimizer=kind, lr=float(lr) if kind != "optax" else None,
+    hist = History(pinn.names, info=dict(problem=pinn.problem.name, optimizer=kind,
+                                         lr=float(lr) if kind != "optax" else None,
                                          steps=steps, weights0=dict(w), seed=seed, status="ok"))
     if check_step_size if check_step_size is not None else (kind == "sgd"):
         if kind == "optax": raise ValueError("check_step_size needs a plain step size: use optimizer='sgd' with lr.")
