@@ -5,6 +5,7 @@
   python cases.py memory        WHAT N [CHUNK]   # peak extra memory of one computation (fresh process)
   python cases.py topk          N K              # matrix-free top-k of the Poisson PINN kernel
   python cases.py laplacian     DIM N REPS       # Jacobian of -Laplacian(u): forward-over-forward vs forward-over-reverse
+  python cases.py gauss_newton  NET METHOD BUDGET [LR]   # 2-D Poisson: gn-dense, gn-cg, adam or lbfgs for BUDGET seconds
 """
 import json, os, sys, time, importlib.util
 from pathlib import Path
@@ -174,6 +175,59 @@ def topk(n, k):
                 max_residual=float(te.residuals.max()), lambda_max=float(te.eigenvalues[0]),
                 peak_extra_mb=peak_mb() - base, dense_kernel_gb=(n + 2) ** 2 * 8 / 2**30)
 
+def gn_case(net, method, budget, lr=None):
+    "2-D Poisson of the KFAC-for-PINNs study, float64: one optimizer for a wall-clock budget, error against time."
+    import jax, jax.numpy as jnp
+    from flax import nnx
+    from ntk_pinn.models import MLP, count_params
+    from ntk_pinn.operators import poisson_2d
+    from ntk_pinn.pinn import PINN, term_functions, loss_scaling, local_x64
+    from ntk_pinn.training import train, RelativeErrorLog
+    from ntk_pinn.gauss_newton import gauss_newton
+    prob = poisson_2d(box=(0.0, 1.0))                        # -Laplace u = 2 pi^2 sin(pi x) sin(pi y) on [0,1]^2
+    pts = prob.sample(n={"res": 900, "bc": 120}, seed=0)
+    hidden = {"small": [64], "large": [64, 64, 48, 48]}[net]
+    pinn = PINN(MLP(2, hidden, 1, rngs=nnx.Rngs(0)), prob, pts, dtype="float64")
+    every = {"gn-dense": 20 if net == "small" else 5, "gn-cg": 5, "adam": 1000}.get(method, 20)
+    log = RelativeErrorLog(every=every, n=10_000)             # a 100 x 100 grid
+    if method in ("gn-dense", "gn-cg"):
+        h = gauss_newton(pinn, steps=10**9, solver=method[3:], max_seconds=budget, callbacks=[log], progress=False)
+        out = dict(steps=len(h), status=h.info["status"], relative_l2=h.info["relative_l2"],
+                   curve=[(x["seconds"], x["relative_l2"]) for x in h.snapshots])
+        if "cg_iterations" in h.info: out["cg_iterations"] = int(sum(h.info["cg_iterations"]))
+    elif method == "adam":
+        h = train(pinn, lr=lr, steps=10**9, max_seconds=budget, callbacks=[log], progress=False)
+        out = dict(steps=len(h), status=h.info["status"], relative_l2=h.info["relative_l2"],
+                   curve=[(x["seconds"], x["relative_l2"]) for x in h.snapshots])
+    elif method == "lbfgs":                                   # SciPy's L-BFGS-B on the float64 loss and its gradient
+        import scipy.optimize as so
+        from jax.flatten_util import ravel_pytree
+        d = loss_scaling(dict(zip(pinn.names, pinn.sizes)))
+        fns = term_functions(pinn.graphdef, prob)
+        with local_x64("float64"):
+            _, unravel = ravel_pytree(pinn.params)
+            Xs, dj = [pinn.points[n] for n in pinn.names], jnp.asarray(d)
+            def loss(th):
+                p = unravel(th)
+                r = jnp.concatenate([jax.vmap(lambda x, f=f: f(p, pinn.rest, x))(X) for f, X in zip(fns, Xs)])
+                return 0.5 * jnp.sum(dj * r * r)
+            vg = jax.jit(jax.value_and_grad(loss))
+            fun = lambda th: tuple(np.asarray(a, np.float64) for a in vg(jnp.asarray(th)))
+            t0, curve, it = time.perf_counter(), [], [0]
+            theta0 = pinn.flat_params()
+            curve.append((0.0, pinn.relative_l2(10_000)))
+            def cb(xk):
+                it[0] += 1; el = time.perf_counter() - t0
+                if it[0] % 20 == 0: curve.append((el, pinn.with_params(xk).relative_l2(10_000)))
+                if el > budget: raise StopIteration
+            res = so.minimize(fun, theta0, jac=True, method="L-BFGS-B", callback=cb,
+                              options=dict(maxiter=10**9, maxfun=10**9, maxcor=50, ftol=0.0, gtol=0.0))
+        final = pinn.with_params(res.x).relative_l2(10_000)
+        curve.append((time.perf_counter() - t0, final))
+        out = dict(steps=it[0], status=str(res.message), relative_l2=final, curve=curve)
+    else: raise SystemExit(f"unknown method {method!r}")
+    return dict(net=net, method=method, P=count_params(pinn.model()), budget_s=budget, lr=lr, **out)
+
 if __name__ == "__main__":
     part, *args = sys.argv[1:]
     if part == "output_ntk": r = output_ntk(args[0], int(args[1]), int(args[2]))
@@ -182,5 +236,6 @@ if __name__ == "__main__":
     elif part == "memory": r = memory(args[0], int(args[1]), int(args[2]) if len(args) > 2 and args[2] != "none" else None)
     elif part == "topk": r = topk(int(args[0]), int(args[1]))
     elif part == "laplacian": r = laplacian_modes(int(args[0]), int(args[1]), int(args[2]))
+    elif part == "gauss_newton": r = gn_case(args[0], args[1], float(args[2]), float(args[3]) if len(args) > 3 else None)
     else: raise SystemExit(f"unknown part {part!r}")
     print("RESULT " + json.dumps(r))

@@ -49,14 +49,18 @@ def memory_scaling(q):
     ns = (1000, 2000) if q else (1000, 2000, 4000, 8000)
     return [case("memory", w, n, c) for n in ns for w, c in (("jacobian", "none"), ("jacobian", 512), ("jvp", 64), ("operator", 4096))]
 
+GN_OPTIONS = ("--optimizer", "gauss-newton", "--steps", "200")
+
 def _run_command(env, *extra):
     "One `ntk-pinn poisson` run in a child process: (exit code, wall seconds, peak RSS in MB)."
-    code = ("import resource, subprocess, sys, time, tempfile; d = tempfile.mkdtemp(); t = time.perf_counter(); "
+    code = ("import json, resource, subprocess, sys, time, tempfile, pathlib; d = tempfile.mkdtemp(); t = time.perf_counter(); "
             f"r = subprocess.run([{str(VENV / 'bin' / 'ntk-pinn')!r}, 'poisson', '--quiet', '--out', d, *{list(extra)!r}]); "
-            "print('RESULT', r.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+            "w = time.perf_counter() - t; m = json.loads((pathlib.Path(d) / 'metrics.json').read_text()); "
+            "print('RESULT', r.returncode, w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "
+            "m['final']['relative_l2'])")
     r = subprocess.run([str(PY), "-c", code], capture_output=True, text=True, env=env)
-    rc, wall, rss = r.stdout.split("RESULT")[-1].split()
-    return int(rc), float(wall), float(rss)
+    rc, wall, rss, err = r.stdout.split("RESULT")[-1].split()
+    return int(rc), float(wall), float(rss), float(err)
 
 def end_to_end():
     "`ntk-pinn poisson`: cold (empty compilation cache), warm (the cache the cold run filled), and without the cache."
@@ -65,10 +69,11 @@ def end_to_end():
     env = os.environ | {"XDG_CACHE_HOME": cache}
     env.pop("NTK_PINN_NO_COMPILATION_CACHE", None); env.pop("JAX_COMPILATION_CACHE_DIR", None)
     out = {}
-    for label, extra in (("cold", ()), ("warm", ()), ("warm2", ()), ("no_cache", ("--no-compilation-cache",))):
-        rc, wall, rss = _run_command(env, *extra)
-        out[label] = dict(returncode=rc, wall_s=wall, peak_rss_mb=rss)
-        print(f"  end to end, {label}: {wall:.1f} s, {rss:.0f} MB", flush=True)
+    for label, extra in (("cold", ()), ("warm", ()), ("warm2", ()), ("no_cache", ("--no-compilation-cache",)),
+                         ("gauss_newton_cold", GN_OPTIONS), ("gauss_newton_warm", GN_OPTIONS)):
+        rc, wall, rss, err = _run_command(env, *extra)
+        out[label] = dict(returncode=rc, wall_s=wall, peak_rss_mb=rss, relative_l2=err, options=list(extra))
+        print(f"  end to end, {label}: {wall:.1f} s, {rss:.0f} MiB, relative L2 {err:.2e}", flush=True)
     imp = ("import resource, time; t = time.perf_counter(); import ntk_pinn.cli, matplotlib.pyplot, jax.numpy as jnp; "
            "jnp.ones(1).block_until_ready(); print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     t, base = map(float, subprocess.run([str(PY), "-c", imp], capture_output=True, text=True).stdout.split()[-2:])
@@ -91,11 +96,27 @@ def topk_scaling(q):
         if r is None or r["seconds"] > 180: break
     return out
 
+
+ADAM_LRS = (1e-2, 3e-3, 1e-3, 3e-4)
+
+def gauss_newton_bench(q):
+    "2-D Poisson (900 + 120 points, float64): GN dense, GN matrix-free, Adam (lr tuned on a short budget), L-BFGS."
+    out = []
+    for net, budget, tune in (("small", 120 if q else 600, 20 if q else 60), ("large", 120 if q else 900, 20 if q else 90)):
+        tuning = [case("gauss_newton", net, "adam", tune, lr, timeout=tune + 600) for lr in ADAM_LRS]
+        best = min((t for t in tuning if t), key=lambda t: t["relative_l2"])["lr"]
+        for method, lr in (("gn-dense", None), ("gn-cg", None), ("adam", best), ("lbfgs", None)):
+            r = case("gauss_newton", net, method, budget, *([lr] if lr else []), timeout=budget + 900)
+            if r: r["adam_tuning"] = [dict(lr=t["lr"], relative_l2=t["relative_l2"]) for t in tuning if t] if method == "adam" else None
+            out.append(r)
+    return out
+
 # part name -> (key in the results, function of `quick`), in the order of a full run
 PARTS = {"output_ntk": ("output_ntk", output_speed), "output_memory": ("output_ntk_memory", output_memory),
          "residual": ("residual", residual_speed), "memory": ("memory", memory_scaling), "topk": ("topk", topk_scaling),
          "laplacian": ("laplacian", lambda q: [case("laplacian", d, 512, 5) for d in (1, 2)]),
-         "end_to_end": ("end_to_end", lambda q: end_to_end())}
+         "end_to_end": ("end_to_end", lambda q: end_to_end()),
+         "gauss_newton": ("gauss_newton", gauss_newton_bench)}
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0]); ap.add_argument("--quick", action="store_true")

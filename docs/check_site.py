@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlparse, unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE, SHOTS = ROOT / "_docs", ROOT / "_build" / "screenshots"
-MODULES = {m: f"{m}.html" for m in ("models", "operators", "pinn", "ntk", "spectrum", "dynamics", "training", "plots",
+MODULES = {m: f"{m}.html" for m in ("models", "operators", "pinn", "ntk", "spectrum", "dynamics", "training", "gauss_newton", "plots",
                                     "explorer", "study", "cli")}
 
 class _Ids(HTMLParser):

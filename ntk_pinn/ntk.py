@@ -17,7 +17,7 @@ from flax import nnx
 from .models import MLP, split_model
 from .operators import Problem, check_points
 from .pinn import (as_pinn, as_dtype, local_x64, check_memory, check_chunk, cast_params, cast_floats,
-                           n_params, map_in_chunks, pad_to_chunks, flat_term_functions, CONVENTIONS)
+                           n_params, map_in_chunks, pad_to_chunks, flat_term_functions, jt_v, j_w, CONVENTIONS)
 
 # %% auto #0
 __all__ = ['METHODS', 'jacobian', 'empirical_ntk', 'NTKBlocks', 'trace_rule_weights', 'pinn_ntk', 'mlp_output_ntk', 'NTKOperator',
@@ -287,22 +287,7 @@ def mlp_output_ntk(model:MLP,                 # an `ntk_pinn.models.MLP` with ou
 # %% ../nbs/04_ntk.ipynb #9b65d3dc
 def _matvec(fs, theta, Xs, v, chunk_size):
     "K v = J (J^T v), chunked over points of every term."
-    sizes = [X.shape[0] for X in Xs]; vs = jnp.split(v, np.cumsum(sizes)[:-1])
-    w = jnp.zeros_like(theta)
-    outs = []
-    for f, X, vi in zip(fs, Xs, vs):       # J^T v, summed over chunks
-        c = min(chunk_size, X.shape[0]); Xc, n = pad_to_chunks(X, c)
-        vc = jnp.concatenate([vi, jnp.zeros(Xc.shape[0] * c - n, vi.dtype)]).reshape(-1, c)
-        def body(acc, xv, f=f):
-            xb, vb = xv
-            _, vjp = jax.vjp(lambda th: jax.vmap(lambda x: f(th, x))(xb), theta)
-            return acc + vjp(vb)[0], None
-        w, _ = jax.lax.scan(body, w, (Xc, vc))
-    for f, X in zip(fs, Xs):                # J w, chunk by chunk
-        c = min(chunk_size, X.shape[0]); Xc, n = pad_to_chunks(X, c)
-        out = jax.lax.map(lambda xb, f=f: jax.jvp(lambda th: jax.vmap(lambda x: f(th, x))(xb), (theta,), (w,))[1], Xc)
-        outs.append(out.reshape(-1)[:n])
-    return jnp.concatenate(outs)
+    return j_w(fs, theta, Xs, jt_v(fs, theta, Xs, v, chunk_size), chunk_size)
 
 def _diag_fn(fs, theta, Xs, chunk_size):
     return jnp.concatenate([map_in_chunks(lambda x, f=f: jnp.sum(jax.grad(f)(theta, x) ** 2), X, chunk_size)

@@ -218,14 +218,16 @@ def poisson_1d(a:float=1.0) -> Problem:
     return _builtin("poisson_1d", dom, (_value_term("bc", exact, boundary_sampler(dom), 2, "boundary"), res),
                    exact, ("x",), {"a": a})
 
-def poisson_2d(a:float=1.0, b:float=1.0) -> Problem:
-    "$-\\Delta u = f$ on $[-1,1]^2$, exact $u = \\sin(a\\pi x)\\sin(b\\pi y)$, Dirichlet data from it."
-    dom = ((-1.0, 1.0), (-1.0, 1.0))
+def poisson_2d(a:float=1.0, b:float=1.0, box:tuple=(-1.0, 1.0)) -> Problem:
+    "$-\\Delta u = f$ on the square `box`$^2$, exact $u = \\sin(a\\pi x)\\sin(b\\pi y)$, Dirichlet data from it."
+    box = (float(box[0]), float(box[1]))
+    if not box[0] < box[1]: raise ValueError(f"box must be (lo, hi) with lo < hi, got {box}.")
+    dom = (box, box)
     exact = lambda x: jnp.sin(a * jnp.pi * x[0]) * jnp.sin(b * jnp.pi * x[1])
     res = Term("res", lambda u, x: -laplacian(u)(x) - (a**2 + b**2) * jnp.pi**2 * exact(x),
                interior_sampler(dom), 400, "residual")
     return _builtin("poisson_2d", dom, (_value_term("bc", exact, boundary_sampler(dom), 100, "boundary"), res),
-                   exact, ("x", "y"), {"a": a, "b": b})
+                   exact, ("x", "y"), {"a": a, "b": b, "box": box})
 
 def helmholtz_2d(a1:float=1.0, a2:float=4.0, k:float=1.0) -> Problem:
     "$\\Delta u + k^2 u = q$ on $[-1,1]^2$, exact $u = \\sin(a_1\\pi x)\\sin(a_2\\pi y)$."

@@ -19,7 +19,7 @@ from .operators import Problem, check_points
 # %% auto #0
 __all__ = ['DTYPES', 'CONVENTIONS', 'as_dtype', 'local_x64', 'physical_memory', 'gib', 'check_memory', 'to_device', 'cast_params',
            'cast_floats', 'n_params', 'map_in_chunks', 'pad_to_chunks', 'check_chunk', 'chunk_plan', 'default_chunk',
-           'term_functions', 'flat_term_functions', 'PINN', 'as_pinn', 'check_weights', 'loss_scaling',
+           'term_functions', 'flat_term_functions', 'PINN', 'as_pinn', 'check_weights', 'loss_scaling', 'jt_v', 'j_w',
            'count_compilations']
 
 # %% ../nbs/03_pinn.ipynb #d348f29a
@@ -378,6 +378,72 @@ def loss_scaling(sizes:Mapping,             # term name -> number of points N_i
     if convention not in CONVENTIONS: raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}.")
     w = check_weights(weights, tuple(sizes))
     return np.concatenate([np.full(n, 2 * w[k] / n if convention == "mean" else w[k]) for k, n in sizes.items()])
+
+# %% ../nbs/03_pinn.ipynb #59d5cac8
+def jt_v(fs, theta, Xs, v, chunk_size):
+    "$J^\\top v$ for per-term functions `fs` of the flat parameters, summed over chunks of points (compiled code)."
+    w = jnp.zeros_like(theta)
+    for f, X, vi in zip(fs, Xs, jnp.split(v, np.cumsum([X.shape[0] for X in Xs])[:-1])):
+        c = min(chunk_size, X.shape[0]); Xc, n = pad_to_chunks(X, c)
+        vc = jnp.concatenate([vi, jnp.zeros(Xc.shape[0] * c - n, vi.dtype)]).reshape(-1, c)
+        def body(acc, xv, f=f):
+            _, vjp = jax.vjp(lambda th: jax.vmap(lambda x: f(th, x))(xv[0]), theta)
+            return acc + vjp(xv[1])[0], None
+        w, _ = jax.lax.scan(body, w, (Xc, vc))
+    return w
+
+def j_w(fs, theta, Xs, w, chunk_size):
+    "$Jw$ for per-term functions `fs` of the flat parameters, chunk by chunk (compiled code)."
+    outs = []
+    for f, X in zip(fs, Xs):
+        c = min(chunk_size, X.shape[0]); Xc, n = pad_to_chunks(X, c)
+        out = jax.lax.map(lambda xb, f=f: jax.jvp(lambda th: jax.vmap(lambda x: f(th, x))(xb), (theta,), (w,))[1], Xc)
+        outs.append(out.reshape(-1)[:n])
+    return jnp.concatenate(outs)
+
+@lru_cache(maxsize=32)
+def _products(graphdef, problem, chunk_size):
+    "Compiled J w, J^T v and the batched weighted loss for one structure, problem and chunk size."
+    def jv(params, rest, Xs, w):
+        fs, theta = flat_term_functions(graphdef, problem, params, rest)
+        return j_w(fs, theta, Xs, w.astype(theta.dtype), chunk_size)
+    def vj(params, rest, Xs, v):
+        fs, theta = flat_term_functions(graphdef, problem, params, rest)
+        return jt_v(fs, theta, Xs, v.astype(theta.dtype), chunk_size)
+    def losses(params, rest, Xs, thetas, d):
+        fs, _ = flat_term_functions(graphdef, problem, params, rest)
+        def one(th):
+            r = jnp.concatenate([jax.vmap(lambda x, f=f: f(th, x))(X) for f, X in zip(fs, Xs)])
+            return 0.5 * jnp.sum(d * r * r)
+        return jax.lax.map(one, thetas)
+    return jax.jit(jv), jax.jit(vj), jax.jit(losses)
+
+@patch
+def jvp(self:PINN, w) -> np.ndarray:
+    "$Jw$: the change of the residuals along the parameter direction `w` (P,), without forming $J$."
+    jv, _, _ = _products(self.graphdef, self.problem, self.chunk_size)
+    with local_x64(self.dtype):
+        return np.asarray(jv(self.params, self.rest, tuple(self.points[n] for n in self.names), to_device(w, self.dtype)))
+
+@patch
+def vjp(self:PINN, v) -> np.ndarray:
+    "$J^\\top v$: the parameter gradient of $v^\\top r$ for a vector `v` (N,) over the points, without forming $J$."
+    _, vj, _ = _products(self.graphdef, self.problem, self.chunk_size)
+    with local_x64(self.dtype):
+        return np.asarray(vj(self.params, self.rest, tuple(self.points[n] for n in self.names), to_device(v, self.dtype)))
+
+@patch
+def batched_loss(self:PINN,
+                 thetas,           # flat parameter vectors, shape (B, P)
+                 d                 # the loss scaling D, one entry per point (see `loss_scaling`)
+                )->np.ndarray:
+    "The loss $\\tfrac12 r(\\theta)^\\top D\\, r(\\theta)$ at each of `B` flat parameter vectors, in one compiled call."
+    thetas = np.atleast_2d(np.asarray(thetas))
+    if thetas.shape[1] != self.n_params: raise ValueError(f"parameter vectors must have length P = {self.n_params}, got {thetas.shape[1]}.")
+    _, _, losses = _products(self.graphdef, self.problem, self.chunk_size)
+    with local_x64(self.dtype):
+        return np.asarray(losses(self.params, self.rest, tuple(self.points[n] for n in self.names),
+                                 to_device(thetas, self.dtype), to_device(d, self.dtype)))
 
 # %% ../nbs/03_pinn.ipynb #f9f49d5d
 @contextlib.contextmanager

@@ -16,14 +16,16 @@ from .pinn import PINN, DTYPES
 from .ntk import pinn_ntk
 from .spectrum import spectrum
 from .dynamics import LinearDynamics
-from .training import train, NTKTracker, OPTIMIZERS
+from .training import train, NTKTracker, NTKWeights, OPTIMIZERS
+from .gauss_newton import gauss_newton
 from . import plots
 
 # %% auto #0
 __all__ = ['CHOICES', 'POSITIVE', 'TABLE_ROWS', 'check_options', 'StudyResult', 'poisson_study', 'results_table', 'write_report']
 
 # %% ../nbs/12_study.ipynb #5033ad96
-CHOICES = {"activation": tuple(ACTIVATIONS), "dtype": DTYPES, "optimizer": OPTIMIZERS, "weights": ("none", "ntk")}
+CHOICES = {"activation": tuple(ACTIVATIONS), "dtype": DTYPES, "optimizer": OPTIMIZERS + ("gauss-newton",),
+           "weights": ("none", "ntk")}
 POSITIVE = ("width", "depth", "steps", "ntk_every", "freq", "lr", "points", "fourier", "sigma")
 
 def check_options(**options) -> dict:
@@ -82,8 +84,8 @@ def poisson_study(width:int=32,          # hidden layer width
                   freq:float=1.0,        # solution frequency a in sin(a*pi*x)
                   seed:int=0,            # seed for the initialisation and the points
                   dtype:str="float64",   # precision of the kernels
-                  optimizer:str="adam",  # optimizer: adam, or sgd (plain gradient descent)
-                  lr:float=1e-3,         # learning rate
+                  optimizer:str="adam",  # adam, sgd (plain gradient descent) or gauss-newton (float64)
+                  lr:float=1e-3,         # learning rate (adam, sgd)
                   points:int=100,        # number of residual points
                   weights:str="none",    # loss weights: none, or ntk (trace rule every 100 steps)
                   fourier:int|None=None, # number of Fourier features (None: no embedding)
@@ -106,8 +108,12 @@ def poisson_study(width:int=32,          # hidden layer width
     grid = prob.sample(n={"res": 128, "bc": 2}, seed=seed, grid=True)
     s_modes = spectrum(pinn_ntk(pinn.with_points(grid), dtype=dtype)["res"])
     tracker = NTKTracker(every=ntk_every, dtype=dtype)
-    hist = train(model, prob, pts, optimizer=optimizer, lr=lr, steps=steps,
-                 weights=(None if weights == "none" else "ntk"), callbacks=[tracker], progress=progress)
+    if optimizer == "gauss-newton":
+        hist = gauss_newton(model, prob, pts, steps=steps, progress=progress,
+                            callbacks=[tracker] + ([NTKWeights(100)] if weights == "ntk" else []))
+    else:
+        hist = train(model, prob, pts, optimizer=optimizer, lr=lr, steps=steps, progress=progress, callbacks=[tracker],
+                     weights=(None if weights == "none" else "ntk"))
     KT = pinn_ntk(hist.pinn, dtype=dtype)
     sT = spectrum(KT)
     metrics = _metrics(locals())
@@ -182,13 +188,14 @@ def write_report(res:StudyResult, out) -> Path:
     (out / "metrics.json").write_text(json.dumps(m, indent=2,
                                                  default=lambda o: o.item() if hasattr(o, "item") else str(o)))
     st = m["settings"]
-    opt = {"adam": "Adam", "sgd": "plain gradient descent"}.get(st["optimizer"], st["optimizer"])
+    opt = {"adam": f"Adam lr {st['lr']:g}", "sgd": f"plain gradient descent lr {st['lr']:g}",
+           "gauss-newton": "damped Gauss-Newton (float64, line search)"}.get(st["optimizer"], st["optimizer"])
     md = ["# Poisson PINN NTK study",
           "",
           f"$-u'' = f$ on $[-1, 1]$, $u(\\pm1) = 0$, exact solution $u = \\sin({st['freq']:g}\\pi x)$. "
           f"MLP 1-{[st['width']] * st['depth']}-1 ({st['activation']}, {st['n_params']} parameters"
           + (f", {st['fourier']} Fourier features, sigma {st['sigma']}" if st['fourier'] else "") + "), "
-          f"{st['points']} residual + 2 boundary points, {opt} lr {st['lr']:g}, {st['steps']} steps, "
+          f"{st['points']} residual + 2 boundary points, {opt}, {st['steps']} steps, "
           f"loss weights: {st['weights']}, NTK every {st['ntk_every']} steps, kernels in {st['dtype']}, "
           f"seed {st['seed']}.",
           "",
@@ -199,8 +206,11 @@ def write_report(res:StudyResult, out) -> Path:
           "",
           f"Rows marked GD are gradient-descent statements (plain gradient descent at lr = 1/lambda_max of the "
           f"effective kernel, T = {st['steps']} steps, from the kernel at that point); "
-          + ("this study trains with Adam, whose preconditioned kernel is not K, so they are a guide, not a prediction."
-             if st["optimizer"] == "adam" else "this study trains with plain gradient descent."),
+          + {"adam": "this study trains with Adam, whose preconditioned kernel is not K, so they are a guide, "
+                     "not a prediction.",
+             "sgd": "this study trains with plain gradient descent.",
+             "gauss-newton": "this study trains with Gauss-Newton, whose step inverts the kernel instead of applying "
+                             "it: the GD rows show what plain gradient descent would have been limited to."}[st["optimizer"]],
           "",
           results_table(m),
           "",

@@ -17,13 +17,14 @@ import optax
 from flax import nnx
 from tqdm.auto import tqdm
 from .operators import Problem
-from .pinn import PINN, as_pinn, check_weights, term_functions
+from .pinn import PINN, as_pinn, check_weights, term_functions, local_x64
 from .ntk import pinn_ntk, pinn_ntk_diagonal, trace_rule_weights
 from .spectrum import spectrum
 from .dynamics import stability_limit, warn_unstable, kernel_drift, param_drift, kernel_alignment
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'History', 'compare', 'TrainState', 'NTKTracker', 'NTKWeights', 'optimizer_spec', 'train']
+__all__ = ['OPTIMIZERS', 'History', 'compare', 'TrainState', 'NTKTracker', 'RelativeErrorLog', 'NTKWeights', 'optimizer_spec',
+           'check_callbacks', 'run_callbacks', 'assemble_history', 'train']
 
 # %% ../nbs/07_training.ipynb #dc5c3224
 @dataclass
@@ -102,6 +103,7 @@ class TrainState:
     weights: dict
     history: History
     params0: object             # parameters at step 0 (for drift)
+    seconds: float = 0.0        # wall seconds since training started
     @property
     def problem(self) -> Problem: return self.pinn.problem
     @property
@@ -149,6 +151,17 @@ class NTKTracker:
         if self.keep_kernels: self.kernels.append((st.step, K))
         self.seconds += time.perf_counter() - t0
         st.history.snapshots.append(rec)
+
+# %% ../nbs/07_training.ipynb #7c75a69b
+class RelativeErrorLog:
+    "Record `{step, seconds, relative_l2}` every `every` steps (the problem must have an exact solution)."
+    def __init__(self, every:int=10, n:int=2048):
+        if not isinstance(every, int) or every < 1: raise ValueError(f"every must be a positive int, got {every!r}.")
+        self.every, self.n, self.seconds = every, n, 0.0
+    def __call__(self, st:TrainState):
+        t0 = time.perf_counter()
+        st.history.snapshots.append(dict(step=st.step, seconds=st.seconds, relative_l2=st.pinn.relative_l2(self.n)))
+        self.seconds += time.perf_counter() - t0
 
 # %% ../nbs/07_training.ipynb #9a2a162c
 class NTKWeights:
@@ -204,7 +217,7 @@ def _check_steps(steps) -> int:
         raise ValueError(f"steps must be a non-negative int, got {steps!r}.")
     return int(steps)
 
-def _check_callbacks(callbacks, weights) -> tuple:
+def check_callbacks(callbacks, weights) -> tuple:
     "The callback list (with NTK weights appended for `weights='ntk'`) and the fixed weights dict (or None)."
     callbacks = list(callbacks)
     if isinstance(weights, str):
@@ -237,7 +250,7 @@ def _opt_init(opt_key):
     return jax.jit(_transformation(opt_key).init)
 
 # %% ../nbs/07_training.ipynb #2668b575
-def _run_callbacks(callbacks, st:TrainState, final:bool=False) -> tuple:
+def run_callbacks(callbacks, st:TrainState, final:bool=False) -> tuple:
     "Call the due callbacks; returns `(weights, stop)`: the loss weights from now on, and a reason to stop (or None)."
     stop = None
     for cb in callbacks:
@@ -257,7 +270,8 @@ def _nonfinite_message(names, ls, step, i, j) -> str:
             f"The history up to step {step + i - 1} is kept and the model holds the parameters of step {step} "
             f"(the last finite chunk). Lower the step size or check the operator.")
 
-def _assemble(hist:History, names, rec_steps, rec_losses, rec_w) -> History:
+def assemble_history(hist:History, names, rec_steps, rec_losses, rec_w) -> History:
+    "Fill `hist` with the recorded steps, per-term losses (one row per step) and weights."
     L = np.asarray(rec_losses, float).reshape(-1, len(names))
     hist.steps = np.asarray(rec_steps, int)
     hist.losses = {n: L[:, i] for i, n in enumerate(names)}
@@ -282,6 +296,7 @@ def train(model,                      # a prepared `PINN` or an NNX model (updat
           resample:int|None=None,     # redraw the points every `resample` steps (from `problem.sample`)
           seed:int=0,                 # seed of the resampled point sets
           check_step_size:bool|None=None, # compare lr with 2/lambda_max of the effective kernel (default: for "sgd")
+          max_seconds:float|None=None,# stop after the chunk in which this wall time is reached
           progress:bool=True,         # show a tqdm progress bar
           chunk:int=100               # steps per compiled chunk (between progress updates and NaN checks)
          )->History:
@@ -289,7 +304,7 @@ def train(model,                      # a prepared `PINN` or an NNX model (updat
      "an NNX `model` is updated in place, a `PINN` is left as it is.")
     opt_key, kind = optimizer_spec(optimizer, lr)
     steps = _check_steps(steps)
-    callbacks, fixed = _check_callbacks(callbacks, weights)
+    callbacks, fixed = check_callbacks(callbacks, weights)
     pinn = as_pinn(model, problem, points)                   # the model's own precision; checked once
     w = check_weights(fixed, pinn.names)
     hist = History(pinn.names, info=dict(problem=pinn.problem.name, optimizer=kind,
@@ -300,7 +315,8 @@ def train(model,                      # a prepared `PINN` or an NNX model (updat
         if steps > 0: _step_size_check(pinn, float(lr), w, hist)
     if pinn.problem.exact is not None: hist.info["relative_l2_initial"] = pinn.relative_l2()
     t_start = time.perf_counter()
-    pinn, w = _loop(pinn, opt_key, steps, w, callbacks, resample, seed, progress, chunk, hist)
+    with local_x64(pinn.dtype):                              # a float64 PINN trains in float64
+        pinn, w = _loop(pinn, opt_key, steps, w, callbacks, resample, seed, progress, chunk, max_seconds, hist)
     hist.info["wall_seconds"] = time.perf_counter() - t_start
     hist.info["callback_seconds"] = {type(cb).__name__: getattr(cb, "seconds", None) for cb in callbacks}
     hist.info["final_weights"] = dict(w)
@@ -310,37 +326,61 @@ def train(model,                      # a prepared `PINN` or an NNX model (updat
     return hist
 
 # %% ../nbs/07_training.ipynb #a8366c97
-def _loop(pinn, opt_key, steps, w, callbacks, resample, seed, progress, chunk, hist):
+@dataclass
+class _Run:
+    "The mutable state of one training run."
+    pinn: PINN
+    params: object
+    opt_state: object
+    w: dict
+    params0: object
+    t0: float
+    step: int = 0
+    stop: str | None = None
+    rec: list = field(default_factory=list)        # (step, losses per term, weights) per recorded step
+    def state(self, hist) -> TrainState:
+        return TrainState(self.step, self.pinn.with_params(self.params), dict(self.w), hist, self.params0,
+                          time.perf_counter() - self.t0)
+    def callbacks(self, callbacks, hist, final=False):
+        self.w, stop = run_callbacks(callbacks, self.state(hist), final)
+        self.stop = self.stop or stop
+
+def _loop(pinn, opt_key, steps, w, callbacks, resample, seed, progress, chunk, max_seconds, hist):
     "Run the steps in compiled chunks with callbacks between them; returns the final PINN and weights."
-    params, names = pinn.params, pinn.names
-    opt_state, params0 = _opt_init(opt_key)(params), jax.tree.map(lambda a: a, params)
-    rec_steps, rec_losses, rec_w, stop, step = [], [], [], None, 0
-    def state(): return TrainState(step, pinn.with_params(params), dict(w), hist, params0)
-    if callbacks: w, stop = _run_callbacks(callbacks, state())
+    run = _Run(pinn, pinn.params, _opt_init(opt_key)(pinn.params), w, jax.tree.map(lambda a: a, pinn.params),
+               time.perf_counter())
+    if callbacks: run.callbacks(callbacks, hist)
     bar = tqdm(total=steps, disable=not progress, desc=pinn.problem.name, leave=True)
-    while step < steps and stop is None:
-        n = min([chunk, steps - step] + [cb.every - step % cb.every for cb in callbacks])
-        if resample and step > 0 and step % resample == 0:
-            pinn = pinn.with_points(pinn.problem.sample(dict(zip(names, pinn.sizes)), seed=seed + step))
-        wv = jnp.asarray([w[k] for k in names], pinn.dtype)
-        new_params, new_state, ls = _train_chunk(pinn.graphdef, pinn.problem, opt_key, int(n))(
-            params, opt_state, pinn.rest, tuple(pinn.points[k] for k in names), wv)
+    try: _run_chunks(run, opt_key, steps, callbacks, resample, seed, chunk, max_seconds, hist, bar)
+    except KeyboardInterrupt: hist.info["status"] = f"interrupted at step {run.step}; the history up to it is kept"
+    bar.close()
+    if run.stop is not None: hist.info["status"] = f"stopped by a callback at step {run.step}: {run.stop}"
+    elif callbacks and steps > 0 and (hist.info["status"] == "ok" or "time budget" in hist.info["status"]):
+        run.callbacks(callbacks, hist, final=True)          # the final state is recorded, also at the time budget
+    assemble_history(hist, pinn.names, [r[0] for r in run.rec], [r[1] for r in run.rec], [r[2] for r in run.rec])
+    return run.pinn.with_params(run.params), run.w
+
+def _run_chunks(run, opt_key, steps, callbacks, resample, seed, chunk, max_seconds, hist, bar):
+    "Compiled chunks of steps until done, a non-finite loss, the time budget or a callback's stop."
+    names = run.pinn.names
+    while run.step < steps and run.stop is None:
+        n = min([chunk, steps - run.step] + [cb.every - run.step % cb.every for cb in callbacks])
+        if resample and run.step > 0 and run.step % resample == 0:
+            run.pinn = run.pinn.with_points(run.pinn.problem.sample(dict(zip(names, run.pinn.sizes)), seed=seed + run.step))
+        wv = jnp.asarray([run.w[k] for k in names], run.pinn.dtype)
+        new_params, new_state, ls = _train_chunk(run.pinn.graphdef, run.pinn.problem, opt_key, int(n))(
+            run.params, run.opt_state, run.pinn.rest, tuple(run.pinn.points[k] for k in names), wv)
         ls = np.asarray(ls, float)
         bad = _first_nonfinite(ls)
         if bad is not None:
-            i, j = bad
-            rec_steps += list(range(step, step + i)); rec_losses += list(ls[:i]); rec_w += [dict(w)] * i
-            hist.info["status"] = _nonfinite_message(names, ls, step, i, j)
-            warnings.warn(hist.info["status"], stacklevel=3)
-            break
-        params, opt_state = new_params, new_state
-        rec_steps += list(range(step, step + n)); rec_losses += list(ls); rec_w += [dict(w)] * n
-        step += n
+            run.rec += [(run.step + k, ls[k], dict(run.w)) for k in range(bad[0])]
+            hist.info["status"] = _nonfinite_message(names, ls, run.step, *bad)
+            warnings.warn(hist.info["status"], stacklevel=4)
+            return
+        run.params, run.opt_state = new_params, new_state
+        run.rec += [(run.step + k, ls[k], dict(run.w)) for k in range(n)]
+        run.step += n
         bar.update(n); bar.set_postfix(loss=f"{float(np.dot(ls[-1], np.asarray(wv))):.3e}")
-        if step < steps and callbacks: w, stop = _run_callbacks(callbacks, state())
-    bar.close()
-    if stop is not None: hist.info["status"] = f"stopped by a callback at step {step}: {stop}"
-    elif hist.info["status"] == "ok" and callbacks and steps > 0:
-        w = _run_callbacks(callbacks, state(), final=True)[0]
-    _assemble(hist, names, rec_steps, rec_losses, rec_w)
-    return pinn.with_params(params), w
+        if max_seconds is not None and time.perf_counter() - run.t0 >= max_seconds and run.step < steps:
+            hist.info["status"] = f"stopped at step {run.step}: the time budget of {max_seconds:g} s is spent"; return
+        if run.step < steps and callbacks: run.callbacks(callbacks, hist)
