@@ -1,11 +1,13 @@
 """Benchmark workers. Each call prints one JSON object; `run.py` starts them in fresh processes.
 
   python cases.py output_ntk    MODEL N REPS     # ntk_pinn vs Opifex NTKWrapper.compute_ntk, alternating, float32
-  python cases.py residual      DIM N REPS       # residual NTK (Poisson), float64: ntk_pinn methods vs naive vs GEMM floor
+  python cases.py residual      DIM N REPS [HIDDEN]  # residual NTK (Poisson), float64: ntk_pinn methods vs naive vs GEMM
   python cases.py memory        WHAT N [CHUNK]   # peak extra memory of one computation (fresh process)
   python cases.py topk          N K              # matrix-free top-k of the Poisson PINN kernel
   python cases.py laplacian     DIM N REPS       # Jacobian of -Laplacian(u): forward-over-forward vs forward-over-reverse
   python cases.py gauss_newton  NET METHOD BUDGET [LR]   # 2-D Poisson: gn-dense, gn-cg, adam or lbfgs for BUDGET seconds
+  python cases.py large_spectrum N ROUTE         # top-20 (jacobian, sketch, lanczos) or the Gram route, 2-[64,64,64]-1
+  python cases.py scaling WHAT N PROCS PID PORT  # one process of a 1- or 2-process job (WHAT: matvec or kernel)
 """
 import json, os, sys, time, importlib.util
 from pathlib import Path
@@ -89,7 +91,7 @@ def _poisson(dim):
     from ntk_pinn.operators import poisson_1d, poisson_2d
     return (poisson_1d() if dim == 1 else poisson_2d()).select("res")
 
-def residual(dim, n, reps):
+def residual(dim, n, reps, hidden="32,32"):
     import jax, jax.numpy as jnp
     from flax import nnx
     from jax.flatten_util import ravel_pytree
@@ -97,9 +99,10 @@ def residual(dim, n, reps):
     from ntk_pinn.pinn import PINN, term_functions, local_x64
     from ntk_pinn.ntk import pinn_ntk
     prob = _poisson(dim)
-    model = MLP(dim, [32, 32], 1, rngs=nnx.Rngs(0))
+    widths = [int(w) for w in hidden.split(",")]
+    model = MLP(dim, widths, 1, rngs=nnx.Rngs(0))
     pts = prob.sample(n={"res": n}, seed=0)
-    out = dict(dim=dim, n=n, P=count_params(model))
+    out = dict(dim=dim, n=n, hidden=widths, P=count_params(model))
     pinn = PINN(model, prob, pts, dtype="float64")
     with local_x64("float64"):
         f = term_functions(pinn.graphdef, prob)[0]
@@ -110,16 +113,19 @@ def residual(dim, n, reps):
         J = naive_J(theta, X).block_until_ready()
         gemm = jax.jit(lambda J: J @ J.T)
         floor = lambda: gemm(J).block_until_ready()
-        cases = {"ntk_pinn jacobian": lambda: pinn_ntk(model, prob, pts),
-                 "ntk_pinn jacobian chunk 1024": lambda: pinn_ntk(model, prob, pts, chunk_size=1024),
-                 "ntk_pinn jvp chunk 512": lambda: pinn_ntk(model, prob, pts, method="jvp", chunk_size=512),
-                 "naive vmap(grad) + J J^T": naive, "GEMM floor (J J^T only)": floor}
+        cases = {"ntk_pinn jacobian": lambda: pinn_ntk(model, prob, pts, method="jacobian", keep_jacobian=False),
+                 "ntk_pinn structured": lambda: pinn_ntk(model, prob, pts, method="structured", keep_jacobian=False),
+                 "naive vmap(grad) + J J^T": naive, "GEMM (J J^T of a given J)": floor}
+        if n <= 4000 and max(widths) <= 64:
+            cases["ntk_pinn jvp chunk 512"] = lambda: pinn_ntk(model, prob, pts, method="jvp", chunk_size=512)
         for fn in cases.values(): fn()                   # warm-up / compile
         times = {k: [] for k in cases}
         for _ in range(reps):                            # interleaved
             for k, fn in cases.items():
                 t = time.perf_counter(); fn(); times[k].append(time.perf_counter() - t)
-        Kref = np.asarray(pinn_ntk(model, prob, pts).matrix)
+        Kref = np.asarray(pinn_ntk(model, prob, pts, method="jacobian").matrix)
+        out["rel_diff_structured"] = float(np.linalg.norm(pinn_ntk(model, prob, pts, method="structured").matrix - Kref)
+                                           / np.linalg.norm(Kref))
         out["rel_diff_naive"] = float(np.linalg.norm(np.asarray(naive_J(theta, X) @ naive_J(theta, X).T) - Kref) / np.linalg.norm(Kref))
     out["ms"] = {k: 1e3 * float(np.median(v)) for k, v in times.items()}
     return out
@@ -228,14 +234,60 @@ def gn_case(net, method, budget, lr=None):
     else: raise SystemExit(f"unknown method {method!r}")
     return dict(net=net, method=method, P=count_params(pinn.model()), budget_s=budget, lr=lr, **out)
 
+def _poisson2d_pinn(n, hidden=(64, 64, 64), seed=0):
+    "2-D Poisson, n residual points and n/50 boundary points, float64."
+    from flax import nnx
+    from ntk_pinn.models import MLP
+    from ntk_pinn.operators import poisson_2d
+    from ntk_pinn.pinn import PINN
+    prob = poisson_2d()
+    return PINN(MLP(2, list(hidden), 1, rngs=nnx.Rngs(0)), prob,
+                prob.sample(n={"res": n, "bc": max(4, n // 50)}, seed=seed), dtype="float64")
+
+def large_spectrum(n, route, k=20):
+    "Top-k (routes jacobian, sketch, lanczos) or the whole nonzero spectrum (route gram) of a large 2-D Poisson kernel."
+    from ntk_pinn.spectrum import pinn_top_eigs, gram_spectrum
+    pinn = _poisson2d_pinn(n)
+    base = rss_mb(); reset_peak(); t = time.perf_counter()
+    if route == "gram":
+        s = gram_spectrum(pinn, vectors=k)
+        out = dict(eigenvalues=s.eigenvalues[:k].tolist(), numerical_rank=s.numerical_rank, used="gram")
+    else:
+        te = pinn_top_eigs(pinn, k=k, route=route, tol=1e-8, max_bytes=16 * 2**30)
+        out = dict(eigenvalues=te.eigenvalues.tolist(), max_residual=float(te.residuals.max()), passes=te.n_matvec,
+                   resolved=int(te.resolved.sum()), used=te.route)
+    return dict(n=pinn.n_points, P=pinn.n_params, route=route, seconds=time.perf_counter() - t,
+                peak_extra_mb=peak_mb() - base, peak_rss_mb=peak_mb(), **out)
+
+def scaling(what, n, processes, pid, port):
+    "One process of a 1- or 2-process job: time of the sharded product K @ V (3 vectors) or kernel, and peak memory."
+    import jax
+    from ntk_pinn.pinn import distributed_initialize, points_mesh
+    if processes > 1: distributed_initialize(f"127.0.0.1:{port}", processes, pid, timeout=120)
+    from ntk_pinn.ntk import pinn_ntk, pinn_ntk_operator
+    pinn = _poisson2d_pinn(n, hidden=(32, 32)).shard(points_mesh())
+    V = np.random.default_rng(0).standard_normal((pinn.n_points, 3))
+    fn = (lambda: pinn_ntk_operator(pinn) @ V) if what == "matvec" else (lambda: pinn_ntk(pinn, keep_jacobian=False))
+    base = rss_mb(); reset_peak()
+    fn()                                                   # compile
+    ts = []
+    for _ in range(3):
+        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
+    out = dict(what=what, n=pinn.n_points, P=pinn.n_params, processes=processes, pid=pid, seconds=float(np.median(ts)),
+               peak_extra_mb=peak_mb() - base, peak_rss_mb=peak_mb())
+    if processes > 1: jax.distributed.shutdown()
+    return out
+
 if __name__ == "__main__":
     part, *args = sys.argv[1:]
     if part == "output_ntk": r = output_ntk(args[0], int(args[1]), int(args[2]))
-    elif part == "residual": r = residual(int(args[0]), int(args[1]), int(args[2]))
+    elif part == "residual": r = residual(int(args[0]), int(args[1]), int(args[2]), *args[3:4])
     elif part == "output_mem": r = output_mem(args[0], args[1], int(args[2]))
     elif part == "memory": r = memory(args[0], int(args[1]), int(args[2]) if len(args) > 2 and args[2] != "none" else None)
     elif part == "topk": r = topk(int(args[0]), int(args[1]))
     elif part == "laplacian": r = laplacian_modes(int(args[0]), int(args[1]), int(args[2]))
     elif part == "gauss_newton": r = gn_case(args[0], args[1], float(args[2]), float(args[3]) if len(args) > 3 else None)
+    elif part == "large_spectrum": r = large_spectrum(int(args[0]), args[1])
+    elif part == "scaling": r = scaling(args[0], int(args[1]), int(args[2]), int(args[3]), int(args[4]))
     else: raise SystemExit(f"unknown part {part!r}")
     print("RESULT " + json.dumps(r))

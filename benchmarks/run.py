@@ -86,8 +86,10 @@ def versions():
     return dict(zip(["jax", "flax", "optax", "numpy", "scipy"], v), opifex="0.2.0", python=platform.python_version())
 
 def residual_speed(q):
-    sizes = ((1, (1000, 2000) if q else (1000, 2000, 4000, 8000)), (2, (1000,) if q else (1000, 2000, 4000)))
-    return [case("residual", d, n, 3) for d, ns in sizes for n in ns]
+    "The residual NTK: generic and structured paths against the GEMM of a given J; the issue's three cases last."
+    sizes = [(1, n, "32,32") for n in ((1000, 2000) if q else (1000, 2000, 4000, 8000))]
+    sizes += [(2, n, "64,64,64") for n in ((1000,) if q else (1000, 2000, 4000))] + [(2, 500 if q else 2000, "256,256,256")]
+    return [case("residual", d, n, 3, h) for d, n, h in sizes]
 
 def topk_scaling(q):
     out = []
@@ -111,12 +113,46 @@ def gauss_newton_bench(q):
             out.append(r)
     return out
 
+def large_spectra(q):
+    "Spectra of 2-D Poisson, 2-[64,64,64]-1: routes against each other at 20,400 points, then 102,000 and 1,000,000."
+    small = 5100 if q else 20400
+    out = [case("large_spectrum", small, r) for r in ("jacobian", "sketch", "lanczos", "gram")]
+    out += [case("large_spectrum", 20000 if q else 100000, "auto", timeout=3600),
+            case("large_spectrum", 20000 if q else 100000, "gram", timeout=3600)]
+    if not q: out.append(case("large_spectrum", 980392, "auto", timeout=7200))     # 980,392 + 19,607 = 999,999 points
+    return out
+
+def _job(what, n, procs):
+    "Run a 1- or 2-process scaling job; returns the results of its processes."
+    import socket
+    with socket.socket() as s: s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+    ps = [subprocess.Popen([str(PY), str(HERE / "cases.py"), "scaling", what, str(n), str(procs), str(pid), str(port)],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for pid in range(procs)]
+    outs = []
+    for p in ps:
+        try: o, _ = p.communicate(timeout=1800)
+        except subprocess.TimeoutExpired: p.kill(); o = ""
+        lines = [l for l in o.splitlines() if l.startswith("RESULT ")]
+        outs.append(json.loads(lines[-1][7:]) if lines else None)
+    return outs
+
+def strong_scaling(q):
+    "The sharded K @ V and kernel with 1 and 2 processes (one CPU device each) on this machine."
+    out = []
+    for what, ns in (("matvec", (20000, 80000) if q else (20000, 80000, 200000)), ("kernel", (2000,) if q else (2000, 4000))):
+        for n in ns:
+            for procs in (1, 2):
+                r = _job(what, n, procs); out.append(r)
+                print(f"  scaling {what} n={n} processes={procs}: {[x and round(x['seconds'], 2) for x in r]}", flush=True)
+    return out
+
 # part name -> (key in the results, function of `quick`), in the order of a full run
 PARTS = {"output_ntk": ("output_ntk", output_speed), "output_memory": ("output_ntk_memory", output_memory),
          "residual": ("residual", residual_speed), "memory": ("memory", memory_scaling), "topk": ("topk", topk_scaling),
          "laplacian": ("laplacian", lambda q: [case("laplacian", d, 512, 5) for d in (1, 2)]),
          "end_to_end": ("end_to_end", lambda q: end_to_end()),
-         "gauss_newton": ("gauss_newton", gauss_newton_bench)}
+         "gauss_newton": ("gauss_newton", gauss_newton_bench), "large_spectra": ("large_spectra", large_spectra),
+         "strong_scaling": ("strong_scaling", strong_scaling)}
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0]); ap.add_argument("--quick", action="store_true")

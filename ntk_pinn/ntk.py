@@ -14,17 +14,18 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 from flax import nnx
-from .models import MLP, split_model
+from .models import MLP, split_model, point_field
 from .operators import Problem, check_points
-from .pinn import (as_pinn, as_dtype, local_x64, check_memory, check_chunk, cast_params, cast_floats,
+from .pinn import (PINN, as_pinn, as_dtype, local_x64, check_memory, check_chunk, cast_params, cast_floats,
                            n_params, map_in_chunks, pad_to_chunks, flat_term_functions, jt_v, j_w, CONVENTIONS)
 
 # %% auto #0
-__all__ = ['METHODS', 'jacobian', 'empirical_ntk', 'NTKBlocks', 'trace_rule_weights', 'pinn_ntk', 'mlp_output_ntk', 'NTKOperator',
-           'ntk_operator', 'pinn_ntk_operator', 'pinn_ntk_diagonal']
+__all__ = ['METHODS', 'STRUCTURED_MIN_POINTS', 'jacobian', 'empirical_ntk', 'NTKBlocks', 'trace_rule_weights', 'pinn_ntk',
+           'mlp_output_ntk', 'linear_coefficients', 'structured_plan', 'structured_ntk', 'NTKOperator', 'ntk_operator',
+           'pinn_ntk_operator', 'pinn_ntk_diagonal']
 
 # %% ../nbs/04_ntk.ipynb #0d17d100
-METHODS = ("jacobian", "jvp")
+METHODS = ("auto", "jacobian", "jvp", "structured")
 
 def _kernel_bytes(n_rows, n_cols, P, dtype, method, chunk_size):
     "Memory of a dense kernel computation: the kernel, plus the Jacobians (jacobian) or one chunk of gradients (jvp)."
@@ -119,7 +120,7 @@ def empirical_ntk(f:Callable,           # f(params, x) -> scalar, for one point 
                   max_bytes:int|None=None   # memory budget (default: half of physical memory)
                  )->np.ndarray:
     "Empirical NTK $K_{ab} = \\langle \\nabla_\\theta f(x_a), \\nabla_\\theta f(x'_b) \\rangle$, shape `(n1, n2)`."
-    if method not in METHODS: raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    if method not in ("jacobian", "jvp"): raise ValueError(f"method must be 'jacobian' or 'jvp', got {method!r}.")
     check_chunk(chunk_size); dtype = as_dtype(dtype)
     X1 = _points(x1, "x1"); X2 = X1 if x2 is None else _points(x2, "x2", X1.shape[1])
     with local_x64(dtype):
@@ -140,6 +141,7 @@ class NTKBlocks:
     n_params: int = 0
     jacobian: np.ndarray | None = None   # (N, P) stacked term Jacobian, when kept
     residuals: np.ndarray | None = None  # (N,) residuals at the same parameters and points, when known
+    method: str = "jacobian"             # how it was computed
 
     @property
     def offsets(self) -> dict: return dict(zip(self.names, np.cumsum((0,) + tuple(self.sizes))[:-1].tolist()))
@@ -202,6 +204,17 @@ def _kernel_jvp(graphdef, problem, chunk_size):
                                 for i in range(m)], 0)
     return jax.jit(kernel)
 
+STRUCTURED_MIN_POINTS = 1024   # method="auto" takes the structured kernel (section below) from this many points
+
+def _choose_method(pinn, method):
+    "The method that runs: 'auto' is the structured kernel when it applies and pays, else the Jacobian product."
+    if method in ("jacobian", "jvp"): return method
+    if method == "auto" and pinn.n_points < STRUCTURED_MIN_POINTS: return "jacobian"
+    why = structured_plan(pinn)
+    if method == "structured" and why:
+        raise ValueError(f"method='structured' does not apply here: {why}. Use method='jacobian'.")
+    return "structured" if why is None else "jacobian"
+
 def _warn_zero_terms(traces, activation):
     for name, tr in traces.items():
         if tr == 0.0:
@@ -216,7 +229,7 @@ def pinn_ntk(model,                   # a prepared `PINN`, or any NNX module map
              points:Mapping|None=None,  # term name -> points (n_i, d) (omit for a PINN)
              *,
              dtype=jnp.float64,       # float64 (default; a PINN in another precision is cast) or float32
-             method:str="jacobian",   # "jacobian" (J J^T) or "jvp" (NTK-vector products, no Jacobian)
+             method:str="auto",       # "auto", "jacobian" (J J^T), "structured" (MLP streams) or "jvp" (no Jacobian)
              chunk_size:int|None=None,# points per chunk
              keep_jacobian:bool=True, # keep J with the kernel (for spectra from its singular values)
              max_bytes:int|None=None  # memory budget (default: half of physical memory)
@@ -224,18 +237,24 @@ def pinn_ntk(model,                   # a prepared `PINN`, or any NNX module map
     "The PINN NTK: all blocks $K_{ij} = J_i J_j^\\top$ of the term Jacobians, terms in problem order."
     if method not in METHODS: raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
     check_chunk(chunk_size)
-    pinn = as_pinn(model, problem, points, dtype=dtype, chunk_size=chunk_size if method == "jacobian" else None)
+    pinn = as_pinn(model, problem, points, dtype=dtype, chunk_size=chunk_size if method != "jvp" else None)
     N, P = pinn.n_points, pinn.n_params
-    _check_kernel_memory(N, N, P, pinn.dtype, method, chunk_size, max_bytes)
+    method = _choose_method(pinn, method)
+    _check_kernel_memory(N, N, P, pinn.dtype, "jvp" if method == "jvp" else "jacobian", chunk_size, max_bytes)
     J = r = None
-    if method == "jacobian":
+    if pinn.mesh is not None and method != "jvp":    # across devices: each device its rows of J J^T
+        K, r, J = pinn.jacobian_gram(keep_jacobian, max_bytes); method = "jacobian"
+    elif method == "jacobian":
         r, J = pinn.linearize(max_bytes=max_bytes)   # residuals come with the Jacobian, from the same pass
         K = J @ J.T                                # one array times its transpose: BLAS syrk, exactly symmetric
+    elif method == "structured":
+        K, J = structured_ntk(pinn, jacobian=keep_jacobian)
+        r = pinn.residuals()
     else:
         with local_x64(pinn.dtype):
             Xs = tuple(pinn.points[n] for n in pinn.names)
             K = np.asarray(_kernel_jvp(pinn.graphdef, pinn.problem, chunk_size)(pinn.params, pinn.rest, Xs))
-    blocks = NTKBlocks(K, pinn.names, pinn.sizes, pinn.dtype.name, P, J if keep_jacobian else None, r)
+    blocks = NTKBlocks(K, pinn.names, pinn.sizes, pinn.dtype.name, P, J if keep_jacobian else None, r, method)
     _warn_zero_terms(blocks.traces, pinn.activation)
     return blocks
 
@@ -283,6 +302,161 @@ def mlp_output_ntk(model:MLP,                 # an `ntk_pinn.models.MLP` with ou
         params, rest = cast_params(params, dtype), cast_floats(rest, dtype)
         return np.asarray(_mlp_ntk_jit(graphdef, x2 is None)(params, rest, jnp.asarray(X1, dtype),
                                                              jnp.asarray(X2, dtype)))
+
+# %% ../nbs/04_ntk.ipynb #85867a76
+def _probe(op, x):
+    "Coefficients of a linear operator of order <= 2 at one point, read off from polynomial probes."
+    d = x.shape[0]; ev = lambda u: op(u, x)
+    src = ev(lambda y: 0.0 * y[0])
+    c0 = ev(lambda y: 1.0 + 0.0 * y[0]) - src
+    c1 = jnp.stack([ev(lambda y, a=a: y[a] - x[a]) - src for a in range(d)])
+    c2 = jnp.zeros((d, d), x.dtype)
+    for a in range(d):
+        for b in range(a, d):
+            v = (ev(lambda y, a=a: 0.5 * (y[a] - x[a]) ** 2) - src if a == b
+                 else 0.5 * (ev(lambda y, a=a, b=b: (y[a] - x[a]) * (y[b] - x[b])) - src))
+            c2 = c2.at[a, b].set(v).at[b, a].set(v)
+    return src, c0, c1, c2
+
+@lru_cache(maxsize=64)
+def _probe_fn(problem, i):
+    return jax.jit(jax.vmap(lambda x: _probe(problem.terms[i].operator, x)))
+
+def linear_coefficients(op:Callable,   # operator(u, x) -> scalar
+                        X              # points (n, d)
+                       )->tuple:
+    "`(source, c0, c1, c2)` per point, with `op(u, x) = c0 u + c1.grad u + sum_ab c2_ab d_a d_b u + source` if linear."
+    X = jnp.asarray(X)
+    return tuple(np.asarray(a) for a in jax.jit(jax.vmap(lambda x: _probe(op, x)))(X))
+
+def _mismatch(op, u, x, src, c0, c1, c2):
+    "|op(u, x) - (expansion of u at x)|, and the size of the terms, at one point."
+    g, H = jax.grad(u)(x), jax.hessian(u)(x)
+    expansion = c0 * u(x) + c1 @ g + jnp.sum(c2 * H) + src
+    val = op(u, x)
+    return jnp.abs(val - expansion), jnp.abs(val) + jnp.abs(src) + jnp.abs(c0 * u(x)) + jnp.abs(c1 @ g) + jnp.abs(jnp.sum(c2 * H))
+
+# %% ../nbs/04_ntk.ipynb #ce1c270c
+@lru_cache(maxsize=64)
+def _verify_fn(graphdef, problem, i):
+    op = problem.terms[i].operator
+    def f(params, rest, X, src, c0, c1, c2):
+        u = point_field(graphdef, params, rest)
+        return jax.vmap(lambda *a: _mismatch(op, u, *a))(X, src, c0, c1, c2)
+    return jax.jit(f)
+
+_PLANS = {}   # (structure, problem) -> None or the reason the structured kernel does not apply
+
+def _plan(pinn):
+    "Why the structured kernel does not apply to this PINN (None: it applies)."
+    model = pinn.model()
+    if not isinstance(model, MLP): return f"the model is a {type(model).__name__}, not an ntk_pinn MLP"
+    if model.out_dim != 1: return f"the MLP has {model.out_dim} outputs (the structured kernel needs one)"
+    with local_x64(pinn.dtype):
+        for i, name in enumerate(pinn.names):
+            X = pinn.points[name][:4]
+            coef = _probe_fn(pinn.problem, i)(X)
+            err, size = map(np.asarray, _verify_fn(pinn.graphdef, pinn.problem, i)(pinn.params, pinn.rest, X, *coef))
+            if not np.all(np.isfinite(err)) or np.max(err) > 1e3 * np.finfo(pinn.dtype).eps * max(np.max(size), 1.0):
+                return f"the operator of term {name!r} is not linear in u of order <= 2 (checked on the network)"
+    return None
+
+def structured_plan(pinn:PINN) -> str|None:
+    "None when the structured kernel applies to this PINN, else the reason; decided once per structure and problem."
+    if pinn.key not in _PLANS: _PLANS[pinn.key] = _plan(pinn)
+    return _PLANS[pinn.key]
+
+# %% ../nbs/04_ntk.ipynb #ae6c211a
+def _layer_factors(model, x):
+    "Per layer: the (scaled) input with a trailing 1, and the output's cotangent w.r.t. the pre-activation, at point x."
+    L = len(model.layers)
+    def fwd(eps, y):
+        h = model.embed(y[None])[0] if model.embed is not None else y
+        hs = []
+        for l, (layer, sc) in enumerate(zip(model.layers, model.input_scales)):
+            h = h * sc; hs.append(jnp.concatenate([h, jnp.ones(1, h.dtype)]))
+            z = h @ layer.kernel[...] + layer.bias[...] + eps[l]
+            h = model.act(z) if l < L - 1 else z
+        return h[0], hs
+    g, hs = jax.grad(fwd, has_aux=True)([jnp.zeros(layer.bias.shape, x.dtype) for layer in model.layers], x)
+    return hs, g
+
+def _streams(model, x, c0, c1, c2, second):
+    "Per layer `(A (S, in+1), B (S, out))`: the rank-one streams of the operator's parameter gradient at x."
+    f = lambda y: _layer_factors(model, y)
+    (H, D), (dH, dD) = f(x), jax.jacfwd(f)(x)
+    if second: d2H, d2D = jax.jacfwd(jax.jacfwd(f))(x)
+    out = []
+    for l in range(len(H)):
+        h, dh, g, dg = H[l], dH[l], D[l], dD[l]
+        A = [c0 * h + dh @ c1] + [c1[a] * h for a in range(x.shape[0])]
+        B = [g] + [dg[:, a] for a in range(x.shape[0])]
+        if second:
+            A[0] = A[0] + jnp.einsum("iab,ab->i", d2H[l], c2)
+            A[1:] = [A[1 + a] + 2 * dh @ c2[:, a] for a in range(x.shape[0])]
+            A.append(h); B.append(jnp.einsum("iab,ab->i", d2D[l], c2))
+        out.append((jnp.stack(A), jnp.stack(B)))
+    return out
+
+@lru_cache(maxsize=32)
+def _streams_fn(graphdef, second, chunk):
+    def f(params, rest, X, c0, c1, c2):
+        m = nnx.merge(graphdef, params, rest)
+        return map_in_chunks(lambda a: _streams(m, *a, second), (X, c0, c1, c2), chunk)
+    return jax.jit(f)
+
+@jax.jit
+def _gram_block(Ai, Bi, Aj, Bj):
+    "Sum over layers and stream pairs of (A_i,s A_j,t^T) * (B_i,s B_j,t^T) for two blocks of points."
+    return sum(jnp.einsum("isjt,isjt->ij", jnp.einsum("isa,jta->isjt", a, c), jnp.einsum("isb,jtb->isjt", b, e))
+               for a, b, c, e in zip(Ai, Bi, Aj, Bj))
+
+# %% ../nbs/04_ntk.ipynb #33419a30
+def _term_streams(pinn):
+    "The streams of every term (lists over layers of (A, B) for all its points), float64 NumPy."
+    out = []
+    with local_x64(pinn.dtype):
+        for i, name in enumerate(pinn.names):
+            X = pinn.points[name]
+            _, c0, c1, c2 = _probe_fn(pinn.problem, i)(X)
+            second = bool(np.any(np.asarray(c2) != 0))
+            AB = _streams_fn(pinn.graphdef, second, min(pinn.chunk_size, 256))(pinn.params, pinn.rest, X, c0, c1, c2)
+            out.append([(np.asarray(a), np.asarray(b)) for a, b in AB])
+    return out
+
+def _stream_jacobian(pinn, streams):
+    "J assembled from the streams, columns in the order of the flat parameters (bias, then kernel, per layer)."
+    cols = {}
+    for l, (A, B) in enumerate(streams):
+        Jl = np.einsum("nsa,nsb->nab", A, B)
+        cols[(l, "bias")], cols[(l, "kernel")] = Jl[:, -1, :], Jl[:, :-1, :].reshape(A.shape[0], -1)
+    def key(p): return getattr(p, "idx", getattr(p, "key", getattr(p, "name", None)))
+    order = [(int(key(path[1])), key(path[2])) for path, _ in jax.tree_util.tree_flatten_with_path(pinn.params)[0]]
+    return np.concatenate([cols[k] for k in order], axis=1)
+
+def structured_ntk(pinn:PINN,            # a PINN whose model is an MLP and whose operators are linear, order <= 2
+                   jacobian:bool=False,  # also assemble J from the streams
+                   block:int=512         # points per block of the kernel assembly
+                  )->tuple:
+    "`(K, J or None)`: the PINN kernel from per-layer streams, $\\sum_{l,s,t}(A_sA_t^\\top)\\odot(B_sB_t^\\top)$."
+    why = structured_plan(pinn)
+    if why: raise ValueError(f"the structured kernel does not apply here: {why}. Use pinn_ntk(method='jacobian').")
+    S = _term_streams(pinn)
+    names, off = pinn.names, np.cumsum((0,) + pinn.sizes)
+    K = np.empty((pinn.n_points, pinn.n_points), pinn.dtype)
+    with local_x64(pinn.dtype):
+        for i in range(len(names)):
+            for j in range(i, len(names)):
+                for r0 in range(0, pinn.sizes[i], block):
+                    for q0 in range(r0 if i == j else 0, pinn.sizes[j], block):       # upper blocks of a diagonal block
+                        ri, qj = slice(r0, r0 + block), slice(q0, q0 + block)
+                        blk = np.asarray(_gram_block([a[ri] for a, _ in S[i]], [b[ri] for _, b in S[i]],
+                                                     [a[qj] for a, _ in S[j]], [b[qj] for _, b in S[j]]))
+                        R, C = off[i] + r0, off[j] + q0
+                        K[R:R + blk.shape[0], C:C + blk.shape[1]] = blk
+                        K[C:C + blk.shape[1], R:R + blk.shape[0]] = blk.T
+    J = np.concatenate([_stream_jacobian(pinn, s) for s in S]) if jacobian else None
+    return K, J
 
 # %% ../nbs/04_ntk.ipynb #9b65d3dc
 def _matvec(fs, theta, Xs, v, chunk_size):
@@ -372,6 +546,10 @@ def pinn_ntk_operator(model,                     # a prepared `PINN`, or an NNX 
                      )->NTKOperator:
     "Matrix-free PINN NTK over all terms (same ordering as `pinn_ntk`)."
     pinn = as_pinn(model, problem, points, dtype=dtype, chunk_size=chunk_size)
+    if pinn.mesh is not None:                        # across devices: the PINN's sharded products
+        mv = lambda v: pinn.jvp(pinn.vjp(v))
+        return NTKOperator(mv, lambda V: np.stack([mv(V[:, i]) for i in range(V.shape[1])], 1),
+                           pinn.squared_gradient_norms, pinn.n_points, pinn.names, pinn.sizes, pinn.dtype.name, pinn.n_params)
     mv, mm, dg = _pinn_operator(pinn.graphdef, pinn.problem, pinn.chunk_size)
     args = (pinn.params, pinn.rest, tuple(pinn.points[n] for n in pinn.names))
     return NTKOperator(lambda v: mv(*args, v), lambda V: mm(*args, V), lambda: dg(*args),

@@ -31,7 +31,7 @@ def plot_spectrum(spectra,                 # a `Spectrum`, or {label: Spectrum}
                   blocks:bool=True,        # also draw each diagonal block (Spectrum of NTKBlocks)
                   normalize:bool=False,    # divide by each lambda_max
                   title:str|None=None):
-    "Eigenvalues (log scale) by index, resolved range solid, round-off faint, tolerance dotted."
+    "Eigenvalues (log scale) by index: resolved solid, unresolved faint, negative round-off as |λ| crosses, τ dotted."
     fig, ax = _fig_ax(ax)
     items = dict(_as_dict(spectra))
     if blocks:
@@ -40,38 +40,46 @@ def plot_spectrum(spectra,                 # a `Spectrum`, or {label: Spectrum}
                                                    else f"block {name}"] = b
     for i, (label, s) in enumerate(items.items()):
         ev = s.eigenvalues / (s.lambda_max if normalize else 1.0)
-        k = np.arange(1, ev.size + 1); pos = ev > 0; res = s.resolved
+        k = np.arange(1, ev.size + 1); pos, neg, res = ev > 0, ev < 0, s.resolved
         c = f"C{i}"
-        ax.semilogy(k[res], ev[res], "-", color=c, lw=1.8, label=f"{label} (rank {s.numerical_rank}/{s.n})")
+        ax.semilogy(k[res], ev[res], "-", color=c, lw=1.8, label=f"{label}: {s.numerical_rank}/{s.n} resolved ({s.route})")
         ax.semilogy(k[pos & ~res], ev[pos & ~res], ".", color=c, ms=3, alpha=0.35)
+        if neg.any(): ax.semilogy(k[neg], -ev[neg], "x", color=c, ms=3, alpha=0.35)
         ax.axhline(s.tol / (s.lambda_max if normalize else 1.0), color=c, ls=":", lw=1)
+    from matplotlib.lines import Line2D
+    keys = [Line2D([], [], color="0.4", ls=":", lw=1, label="resolution τ"),
+            Line2D([], [], color="0.4", ls="", marker=".", alpha=0.5, label="unresolved (round-off)")]
+    if any(np.any(s.eigenvalues < 0) for s in items.values()):
+        keys.append(Line2D([], [], color="0.4", ls="", marker="x", alpha=0.5, label="negative round-off, |λ|"))
     ax.set_xlabel("eigenvalue index k (descending)")
     ax.set_ylabel("λ_k / λ_max" if normalize else "eigenvalue λ_k")
-    ax.set_title(title or "NTK spectrum (dotted: tolerance τ; faint: round-off)")
-    ax.legend(fontsize=8); ax.grid(True, which="major", alpha=0.3)
+    ax.set_title(title or "NTK spectrum")
+    ax.legend(handles=ax.get_legend_handles_labels()[0] + keys, fontsize=7); ax.grid(True, which="major", alpha=0.3)
     return fig
 
 # %% ../nbs/10_plots.ipynb #a94709d4
-def plot_spectrum_evolution(history:History, ax=None, *, normalize:bool=False):
-    "Eigenvalues of the full kernel at each tracker snapshot, one curve per snapshot."
+def plot_spectrum_evolution(history:History, ax=None, *, normalize:bool=True):
+    "Eigenvalues of the full kernel at each tracker snapshot (by default over λ_max): resolved solid, the rest faint."
     snaps = [s for s in history.snapshots if "eigenvalues" in s]
     if not snaps: raise ValueError("the history has no eigenvalue snapshots: "
                                    "train with NTKTracker(keep_eigenvalues=True).")
     fig, ax = _fig_ax(ax)
     cmap = plt.get_cmap("viridis")
     for i, snap in enumerate(snaps):
-        ev = np.asarray(snap["eigenvalues"], float)
+        ev = np.asarray(snap["eigenvalues"], float); c = cmap(i / max(1, len(snaps) - 1))
         if normalize: ev = ev / ev[0]
-        k = np.arange(1, ev.size + 1)
-        ax.semilogy(k[ev > 0], ev[ev > 0], color=cmap(i / max(1, len(snaps) - 1)), lw=1.4, label=f"step {snap['step']}")
+        k = np.arange(1, ev.size + 1); r = int(snap.get("numerical_rank", ev.size))
+        ax.semilogy(k[:r], ev[:r], color=c, lw=1.4, label=f"step {snap['step']} ({r} resolved)")
+        ax.semilogy(k[r:][ev[r:] > 0], ev[r:][ev[r:] > 0], ".", color=c, ms=2, alpha=0.3)
     ax.set_xlabel("eigenvalue index k (descending)"); ax.set_ylabel("λ_k / λ_max" if normalize else "eigenvalue λ_k")
-    ax.set_title("NTK spectrum during training"); ax.legend(fontsize=8, ncol=2); ax.grid(True, alpha=0.3)
+    ax.set_title("NTK spectrum during training (faint: unresolved)"); ax.legend(fontsize=7, ncol=2); ax.grid(True, alpha=0.3)
     return fig
 
 # %% ../nbs/10_plots.ipynb #93759525
 def plot_modes(s:Spectrum,          # spectrum with eigenvectors (of a kernel over 1-D points)
                x,                   # the points, (n,) or (n, 1)
-               ax=None, *, leading:int=3, trailing:int=2, domain:tuple|None=None):
+               ax=None, *, leading:int=3, trailing:int=2, domain:tuple|None=None,
+               kernel:str="NTK"):   # what the kernel is, for the title (e.g. "residual block K_rr")
     "Leading and trailing resolved eigenvectors over the domain, labelled with eigenvalue and frequency."
     if s.eigenvectors is None: raise ValueError("the spectrum has no eigenvectors: "
                                                 "compute it with spectrum(K, vectors=True).")
@@ -85,9 +93,9 @@ def plot_modes(s:Spectrum,          # spectrum with eigenvectors (of a kernel ov
     for j, (k, f) in enumerate(zip(idx, nu)):
         v = s.eigenvectors[order, k]; v = v * np.sign(v[np.argmax(np.abs(v))])
         ax.plot(x[order], v, lw=1.5, ls="-" if k < leading else "--",
-                label=f"mode {k}: λ={s.eigenvalues[k]:.2e}, ν={f:.2f}")
+                label=f"mode {k}: λ={s.eigenvalues[k]:.2e}, ν={f:.2f} cycles/unit")
     ax.set_xlabel("x"); ax.set_ylabel("eigenvector entry")
-    ax.set_title(f"NTK eigenmodes (solid: leading, dashed: last resolved of {r})")
+    ax.set_title(f"{kernel} eigenmodes (solid: leading, dashed: last resolved of {r})")
     ax.legend(fontsize=8); ax.grid(True, alpha=0.3)
     return fig
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 import math
 import numpy as np
 from fastcore.basics import patch
-from .pinn import check_memory
-from .ntk import NTKBlocks, NTKOperator
+from .pinn import PINN, as_pinn, check_memory, physical_memory
+from .ntk import NTKBlocks, NTKOperator, pinn_ntk_operator
 
 # %% auto #0
 __all__ = ['ROUTES', 'effective_rank', 'participation_ratio', 'DecayFit', 'fit_decay', 'Spectrum', 'spectrum', 'mode_frequencies',
-           'TopEigs', 'top_eigs']
+           'TopEigs', 'top_eigs', 'JacobianProducts', 'pinn_top_eigs', 'gram_spectrum']
 
 # %% ../nbs/05_spectrum.ipynb #c917c3a5
 def _as_matrix(K):
@@ -346,17 +346,20 @@ class TopEigs:
     residuals: np.ndarray     # ||K v - lambda v|| / lambda_max per pair
     tol: float
     n: int
-    n_matvec: int
+    n_matvec: int             # products with K (or passes over J, for the Jacobian routes)
+    route: str = "lanczos"    # "lanczos" (matrix-free), "jacobian" (J in memory) or "sketch" (J by blocks)
+    n_params: int | None = None
     @property
     def resolved(self) -> np.ndarray:
-        "Pairs whose eigenvalue stands above both its residual and the round-off floor n*eps*lambda_max."
-        floor = np.maximum(self.residuals, self.n * np.finfo(float).eps) * self.eigenvalues[0]
-        return self.eigenvalues > floor
+        "Pairs above their residual and the round-off floor: N eps lambda_max (products with K), (max(N,P) eps)^2 (J)."
+        eps = np.finfo(float).eps
+        rnd = self.n * eps if self.route == "lanczos" else (max(self.n, self.n_params or 0) * eps) ** 2
+        return self.eigenvalues > np.maximum(self.residuals, rnd) * self.eigenvalues[0]
     def __repr__(self):
         return (f"TopEigs(k={self.eigenvalues.size} of n={self.n}, "
                 f"lambda = {self.eigenvalues[0]:.4e} .. {self.eigenvalues[-1]:.4e}, "
                 f"{int(self.resolved.sum())} resolved, max residual {self.residuals.max():.1e} <= tol {self.tol:.0e}, "
-                f"{self.n_matvec} products)")
+                f"{self.n_matvec} {'products' if self.route == 'lanczos' else 'passes over J'}, route {self.route})")
 
 def top_eigs(K,                     # dense symmetric matrix, `NTKOperator`, or an object with `.shape` and `@`
              k:int=20,              # number of eigenpairs
@@ -384,3 +387,85 @@ def top_eigs(K,                     # dense symmetric matrix, `NTKOperator`, or 
         raise RuntimeError(f"top_eigs did not reach tol = {tol:.0e}: worst residual {res.max():.1e}. "
                            "Raise maxiter or loosen tol.")
     return TopEigs(w, V, res, tol, n, count[0])
+
+# %% ../nbs/05_spectrum.ipynb #68087937
+class JacobianProducts:
+    "Products with $J$ and $J^\\top$ of a PINN: from $J$ in memory, or block by block (recomputing $J$ each pass)."
+    def __init__(self, pinn:PINN, in_memory:bool, block:int|None=None):
+        self.pinn, self.block, self.passes = pinn, block, 0
+        self.J = pinn.jacobian() if in_memory else None
+    def _blocks(self):
+        self.passes += 1
+        return self.pinn.iter_jacobian(self.block)
+    def J_(self, W) -> np.ndarray:
+        "$JW$ for a block W (P, l)."
+        if self.J is not None: self.passes += 1; return self.J @ W
+        return np.concatenate([Jb @ W for _, _, Jb in self._blocks()])
+    def Jt(self, Y) -> np.ndarray:
+        "$J^\\top Y$ for a block Y (N, l)."
+        if self.J is not None: self.passes += 1; return self.J.T @ Y
+        return sum(Jb.T @ Y[row:row + Jb.shape[0]] for row, _, Jb in self._blocks())
+
+def _subspace_iteration(ops, P, l, q, rng):
+    "Leading singular triplets of J by randomized subspace iteration: eigenvalues sigma^2 and eigenvectors of J J^T."
+    Y = ops.J_(rng.standard_normal((P, l)))
+    for _ in range(q):
+        Y = np.linalg.qr(Y)[0]
+        Y = ops.J_(np.linalg.qr(ops.Jt(Y))[0])
+    Q = np.linalg.qr(Y)[0]
+    Ub, sig, _ = np.linalg.svd(ops.Jt(Q).T, full_matrices=False)
+    return sig ** 2, Q @ Ub
+
+def pinn_top_eigs(model,                     # a prepared `PINN`, or an NNX model
+                  problem=None, points=None, *,
+                  k:int=20,                  # eigenpairs
+                  route:str="auto",          # "auto", "jacobian", "sketch" or "lanczos"
+                  tol:float=1e-8,            # required residual ||K u - lambda u|| / lambda_max
+                  power_iters:int=2,         # rounds of subspace iteration to start with
+                  oversample:int=10,         # extra vectors in the block
+                  block:int|None=None,       # points per block of the "sketch" route
+                  dtype="float64", max_bytes:int|None=None, seed:int=0)->TopEigs:
+    "The `k` leading eigenpairs of a PINN's NTK from its Jacobian (randomized subspace iteration) or by Lanczos."
+    pinn = as_pinn(model, problem, points, dtype=dtype)
+    N, P = pinn.n_points, pinn.n_params
+    if route not in ("auto", "jacobian", "sketch", "lanczos"): raise ValueError(f"unknown route {route!r}.")
+    if not isinstance(k, (int, np.integer)) or not 1 <= k < N: raise ValueError(f"k must be an int in [1, N), got {k!r}.")
+    budget = physical_memory() // 2 if max_bytes is None else max_bytes
+    if route == "auto": route = "jacobian" if N * P * 8 <= budget // 2 else "sketch"
+    if route == "lanczos":
+        te = top_eigs(pinn_ntk_operator(pinn), k=k, tol=tol, seed=seed)
+        return TopEigs(te.eigenvalues, te.eigenvectors, te.residuals, tol, N, te.n_matvec, "lanczos", P)
+    ops, rng, q = JacobianProducts(pinn, route == "jacobian", block), np.random.default_rng(seed), power_iters
+    while True:
+        lam, U = _subspace_iteration(ops, P, min(k + oversample, min(N, P)), q, rng)
+        lam, U = lam[:k], U[:, :k]
+        res = np.linalg.norm(ops.J_(ops.Jt(U)) - U * lam, axis=0) / lam[0]
+        if res.max() <= tol or q >= power_iters + 8: break
+        q += 2
+    if res.max() > tol:
+        raise RuntimeError(f"pinn_top_eigs did not reach tol = {tol:.0e} (worst residual {res.max():.1e}) in {q} rounds.")
+    return TopEigs(lam, U, res, tol, N, ops.passes, route, P)
+
+# %% ../nbs/05_spectrum.ipynb #495b5ef0
+def gram_spectrum(model,                 # a prepared `PINN` (sharded or not), or an NNX model
+                  problem=None, points=None, *,
+                  vectors:int=0,         # leading eigenvectors of K to compute (one more pass over the points)
+                  block:int|None=None,   # points per block
+                  dtype="float64", max_bytes:int|None=None)->Spectrum:
+    "The whole nonzero spectrum of $K = JJ^\\top$ from the $P \\times P$ Gram matrix $J^\\top J$, accumulated over points."
+    pinn = as_pinn(model, problem, points, dtype=dtype)
+    N, P = pinn.n_points, pinn.n_params
+    check_memory(8 * 3 * P * P + 8 * N * vectors, f"The Gram matrix ({P} x {P}) and its eigendecomposition",
+                 "Use pinn_top_eigs for the leading eigenpairs only.", max_bytes)
+    if pinn.mesh is not None: G = pinn.parameter_gram()
+    else:
+        G = np.zeros((P, P))
+        for _, _, Jb in pinn.iter_jacobian(block): G += Jb.T @ Jb
+    w, W = np.linalg.eigh(0.5 * (G + G.T))
+    w, W = w[::-1], W[:, ::-1]
+    ev = np.concatenate([w, np.zeros(max(N - P, 0))])[:N]
+    U = None
+    if vectors:
+        m = min(vectors, P, N); sig = np.sqrt(np.clip(w[:m], np.finfo(float).tiny, None))
+        U = np.concatenate([Jb @ W[:, :m] for _, _, Jb in pinn.iter_jacobian(block)]) / sig
+    return Spectrum(ev, U, P * np.finfo(float).eps, pinn.dtype.name, "gram", n_params=P)

@@ -140,7 +140,7 @@ def _figures(s0, s0_32, s_modes, grid, hist, prob, dtype) -> dict:
     "The study's figures, closed after drawing (kept in the result, not shown by notebooks on their own)."
     figs = {"spectrum_initial": plots.plot_spectrum(s0, title=f"PINN NTK at initialisation ({dtype})"),
             "spectrum_evolution": plots.plot_spectrum_evolution(hist),
-            "modes": plots.plot_modes(s_modes, grid["res"], domain=(-1, 1)),
+            "modes": plots.plot_modes(s_modes, grid["res"], domain=(-1, 1), kernel="residual block K_rr"),
             "solution": plots.plot_solution(hist.pinn),
             "losses": plots.plot_losses(hist),
             "weights": plots.plot_weights(hist)}
