@@ -63,7 +63,7 @@ def _draw(res:Exploration, pts):
     sr = res.spectrum.blocks["res"]; x = np.asarray(pts["res"])[:, 0]
     for k in range(min(4, sr.numerical_rank)):
         v = sr.eigenvectors[:, k]; a2.plot(x, v * np.sign(v[np.argmax(np.abs(v))]),
-                                           label=f"mode {k}: ν={res.frequencies[k]:.2f}")
+                                           label=f"mode {k}: ν={res.frequencies[k]:.2f} cycles/unit")
     a2.set_xlabel("x"); a2.set_ylabel("eigenvector entry"); a2.set_title("leading residual-kernel modes")
     if sr.numerical_rank: a2.legend(fontsize=7)
     else: a2.text(0.5, 0.5, "residual kernel is zero", ha="center", va="center", transform=a2.transAxes)
