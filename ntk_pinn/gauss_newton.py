@@ -43,22 +43,24 @@ class DenseStep:
 
 # %% ../nbs/08_gauss_newton.ipynb #d6fba74e
 class MatrixFreeStep:
-    "One linearisation without $J$: CG on $(A + \\mu I)\\alpha = s$ with NTK-vector products, preconditioned by top eigenpairs."
+    ("One linearisation without $J$: CG on $(A + \\mu I)\\alpha = s$ with NTK-vector products, "
+     "preconditioned by top eigenpairs.")
     route = "cg"
     def __init__(self, pinn:PINN, r:np.ndarray, d:np.ndarray, precond=None, cg_tol:float=1e-6, cg_maxiter:int=50):
         self.pinn, self.sd, self.s = pinn, np.sqrt(d), np.sqrt(d) * r
         self.op = pinn_ntk_operator(pinn).scaled(d)
         self.U, self.ev = precond if precond is not None else (None, None)
         self.cg_tol, self.cg_maxiter, self.iterations = cg_tol, cg_maxiter, 0
-        self._lmax = float(self.ev[0]) if self.ev is not None else float(top_eigs(self.op, k=1, tol=1e-6).eigenvalues[0])
+        self._lmax = (float(self.ev[0]) if self.ev is not None
+                      else float(top_eigs(self.op, k=1, tol=1e-6).eigenvalues[0]))
     @property
     def lambda_max(self) -> float: return self._lmax
     def direction(self, mu:float) -> np.ndarray:
         "$\\Delta\\theta = -\\tilde J^\\top\\alpha$ with $\\alpha$ from preconditioned CG on $(A + \\mu I)\\alpha = s$."
         import scipy.sparse.linalg as sla
         n = self.s.size
-        A = sla.LinearOperator((n, n), matvec=lambda v: self.op @ np.asarray(v).reshape(-1) + mu * np.asarray(v).reshape(-1),
-                               dtype=np.float64)
+        def mv(v): v = np.asarray(v).reshape(-1); return self.op @ v + mu * v
+        A = sla.LinearOperator((n, n), matvec=mv, dtype=np.float64)
         M = None
         if self.U is not None:
             U, lam, lk = self.U, self.ev, self.ev[-1]
@@ -87,12 +89,16 @@ def _check_gn_options(solver, damping, damping_floor, line_search, steps, max_se
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
             raise ValueError(f"{name} must be a positive number (relative to lambda_max of the kernel), got {v!r}.")
     if not (isinstance(line_search, int) and line_search >= 1):
-        raise ValueError(f"line_search must be a positive int (the number of step lengths 1, 1/2, ...), got {line_search!r}.")
-    if not (isinstance(steps, (int, np.integer)) and steps >= 0): raise ValueError(f"steps must be a non-negative int, got {steps!r}.")
-    if max_seconds is not None and not max_seconds > 0: raise ValueError(f"max_seconds must be positive, got {max_seconds!r}.")
+        raise ValueError(f"line_search must be a positive int (the number of step lengths 1, 1/2, ...), "
+                         f"got {line_search!r}.")
+    if not (isinstance(steps, (int, np.integer)) and steps >= 0):
+        raise ValueError(f"steps must be a non-negative int, got {steps!r}.")
+    if max_seconds is not None and not max_seconds > 0:
+        raise ValueError(f"max_seconds must be positive, got {max_seconds!r}.")
 
 def choose_solver(pinn:PINN, solver:str="auto", max_bytes:int|None=None) -> str:
-    "The solver that runs: 'dense' when J and the Gram matrix fit in a quarter of the budget and min(N, P) <= 6000, else 'cg'."
+    ("The solver that runs: 'dense' when J and the Gram matrix fit in a quarter of the budget "
+     "and min(N, P) <= 6000, else 'cg'.")
     N, P = pinn.n_points, pinn.n_params
     need = 8 * (N * P + 2 * min(N, P) ** 2)
     budget = physical_memory() // 2 if max_bytes is None else max_bytes
@@ -219,7 +225,8 @@ def _gn_loop(run, hist, steps, route, ts, patience, callbacks, max_seconds, prog
                 hist.info["status"] = (f"converged at step {run.step}: no step length decreased the loss in {patience} "
                                        f"attempts (the loss is at what the precision and the model allow)"); break
             if max_seconds is not None and run.elapsed[-1] >= max_seconds and run.step < steps:
-                hist.info["status"] = f"stopped at step {run.step}: the time budget of {max_seconds:g} s is spent"; break
+                hist.info["status"] = f"stopped at step {run.step}: the time budget of {max_seconds:g} s is spent"
+                break
     except KeyboardInterrupt:
         hist.info["status"] = f"interrupted at step {run.step}; the history up to it is kept"
     bar.close()

@@ -334,7 +334,8 @@ def _mismatch(op, u, x, src, c0, c1, c2):
     g, H = jax.grad(u)(x), jax.hessian(u)(x)
     expansion = c0 * u(x) + c1 @ g + jnp.sum(c2 * H) + src
     val = op(u, x)
-    return jnp.abs(val - expansion), jnp.abs(val) + jnp.abs(src) + jnp.abs(c0 * u(x)) + jnp.abs(c1 @ g) + jnp.abs(jnp.sum(c2 * H))
+    size = jnp.abs(val) + jnp.abs(src) + jnp.abs(c0 * u(x)) + jnp.abs(c1 @ g) + jnp.abs(jnp.sum(c2 * H))
+    return jnp.abs(val - expansion), size
 
 # %% ../nbs/04_ntk.ipynb #ce1c270c
 @lru_cache(maxsize=64)
@@ -549,7 +550,8 @@ def pinn_ntk_operator(model,                     # a prepared `PINN`, or an NNX 
     if pinn.mesh is not None:                        # across devices: the PINN's sharded products
         mv = lambda v: pinn.jvp(pinn.vjp(v))
         return NTKOperator(mv, lambda V: np.stack([mv(V[:, i]) for i in range(V.shape[1])], 1),
-                           pinn.squared_gradient_norms, pinn.n_points, pinn.names, pinn.sizes, pinn.dtype.name, pinn.n_params)
+                           pinn.squared_gradient_norms, pinn.n_points, pinn.names, pinn.sizes, pinn.dtype.name,
+                           pinn.n_params)
     mv, mm, dg = _pinn_operator(pinn.graphdef, pinn.problem, pinn.chunk_size)
     args = (pinn.params, pinn.rest, tuple(pinn.points[n] for n in pinn.names))
     return NTKOperator(lambda v: mv(*args, v), lambda V: mm(*args, V), lambda: dg(*args),

@@ -449,7 +449,8 @@ def jvp(self:PINN, w) -> np.ndarray:
     if self.mesh is not None: return _sharded_jvp(self, w)
     jv, _, _ = _products(self.graphdef, self.problem, self.chunk_size)
     with local_x64(self.dtype):
-        return np.asarray(jv(self.params, self.rest, tuple(self.points[n] for n in self.names), to_device(w, self.dtype)))
+        Xs = tuple(self.points[n] for n in self.names)
+        return np.asarray(jv(self.params, self.rest, Xs, to_device(w, self.dtype)))
 
 @patch
 def vjp(self:PINN, v) -> np.ndarray:
@@ -457,7 +458,8 @@ def vjp(self:PINN, v) -> np.ndarray:
     if self.mesh is not None: return _sharded_vjp(self, v)
     _, vj, _ = _products(self.graphdef, self.problem, self.chunk_size)
     with local_x64(self.dtype):
-        return np.asarray(vj(self.params, self.rest, tuple(self.points[n] for n in self.names), to_device(v, self.dtype)))
+        Xs = tuple(self.points[n] for n in self.names)
+        return np.asarray(vj(self.params, self.rest, Xs, to_device(v, self.dtype)))
 
 @patch
 def batched_loss(self:PINN,
@@ -466,7 +468,8 @@ def batched_loss(self:PINN,
                 )->np.ndarray:
     "The loss $\\tfrac12 r(\\theta)^\\top D\\, r(\\theta)$ at each of `B` flat parameter vectors, in one compiled call."
     thetas = np.atleast_2d(np.asarray(thetas))
-    if thetas.shape[1] != self.n_params: raise ValueError(f"parameter vectors must have length P = {self.n_params}, got {thetas.shape[1]}.")
+    if thetas.shape[1] != self.n_params:
+        raise ValueError(f"parameter vectors must have length P = {self.n_params}, got {thetas.shape[1]}.")
     if self.mesh is not None: return _sharded_loss(self, thetas, d)
     _, _, losses = _products(self.graphdef, self.problem, self.chunk_size)
     with local_x64(self.dtype):
@@ -493,7 +496,8 @@ def points_mesh(devices=None) -> jax.sharding.Mesh:
     devices = jax.devices() if devices is None else list(devices)
     if not devices: raise ValueError("points_mesh needs at least one device.")
     kinds = sorted({d.platform for d in devices})
-    if len(kinds) > 1: raise ValueError(f"the devices are of mixed kinds {kinds}; a mesh needs one kind, e.g. jax.devices('gpu').")
+    if len(kinds) > 1:
+        raise ValueError(f"the devices are of mixed kinds {kinds}; a mesh needs one kind, e.g. jax.devices('gpu').")
     return jax.make_mesh((len(devices),), ("points",), devices=devices)
 
 def gather(x) -> np.ndarray:
@@ -534,7 +538,8 @@ def distributed_initialize(coordinator:str,         # "host:port" of process 0
                            cpu_collectives:str="gloo" # collectives between CPU processes (JAX's "gloo")
                           ):
     "`jax.distributed.initialize` with its arguments checked and a clear error when the processes do not all join."
-    if not (isinstance(num_processes, int) and num_processes >= 1): raise ValueError(f"num_processes must be >= 1, got {num_processes!r}.")
+    if not (isinstance(num_processes, int) and num_processes >= 1):
+        raise ValueError(f"num_processes must be >= 1, got {num_processes!r}.")
     if not (isinstance(process_id, int) and 0 <= process_id < num_processes):
         raise ValueError(f"process_id must be in 0 .. {num_processes - 1}, got {process_id!r}.")
     if not isinstance(coordinator, str) or ":" not in coordinator:
@@ -544,9 +549,10 @@ def distributed_initialize(coordinator:str,         # "host:port" of process 0
     try: jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes, process_id=process_id,
                                     initialization_timeout=timeout)
     except Exception as e:
-        raise RuntimeError(f"process {process_id} of {num_processes} could not form the job with coordinator {coordinator} "
-                           f"within {timeout} s ({type(e).__name__}). Start all {num_processes} processes with the same "
-                           f"coordinator address and process count, and check that the port is reachable.") from e
+        raise RuntimeError(f"process {process_id} of {num_processes} could not form the job with coordinator "
+                           f"{coordinator} within {timeout} s ({type(e).__name__}). Start all {num_processes} "
+                           f"processes with the same coordinator address and process count, and check that the port "
+                           f"is reachable.") from e
     if jax.process_count() != num_processes:
         raise RuntimeError(f"the job has {jax.process_count()} processes, not the {num_processes} asked for.")
 
@@ -660,7 +666,8 @@ def _sharded_loss(pinn, thetas, d):
     thetas = np.atleast_2d(np.asarray(thetas, pinn.dtype))
     with local_x64(pinn.dtype):
         return gather(_fns(pinn)["loss"](_replicated(pinn, pinn.params), _replicated(pinn, pinn.rest),
-                                         pinn._sharded_points, _global(thetas, pinn.mesh, PS()), _split_padded(pinn, d)))
+                                         pinn._sharded_points, _global(thetas, pinn.mesh, PS()),
+                                         _split_padded(pinn, d)))
 
 # %% ../nbs/03_pinn.ipynb #d7527488
 @patch
@@ -673,9 +680,10 @@ def jacobian_gram(self:PINN, keep_jacobian:bool=True, max_bytes:int|None=None) -
     D = self.mesh.shape["points"]
     with local_x64(self.dtype):
         masks = tuple(_global(_padded(np.ones(k, self.dtype), D), self.mesh, PS("points")) for k in self.sizes)
-        Kr, r, J = _fns(self)["gram"](_replicated(self, self.params), _replicated(self, self.rest), self._sharded_points, masks)
-        cols = np.concatenate([o + np.arange(k) for o, k in zip(np.cumsum((0,) + tuple(_padded(np.ones(k), D).size
-                                                                                        for k in self.sizes))[:-1], self.sizes)])
+        Kr, r, J = _fns(self)["gram"](_replicated(self, self.params), _replicated(self, self.rest),
+                                      self._sharded_points, masks)
+        starts = np.cumsum((0,) + tuple(_padded(np.ones(k), D).size for k in self.sizes))[:-1]
+        cols = np.concatenate([o + np.arange(k) for o, k in zip(starts, self.sizes)])
         K = _unpad(self, Kr, False)[:, cols]
         return K, _unpad(self, r, False), (_unpad(self, J, False) if keep_jacobian else None)
 

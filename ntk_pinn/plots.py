@@ -42,7 +42,8 @@ def plot_spectrum(spectra,                 # a `Spectrum`, or {label: Spectrum}
         ev = s.eigenvalues / (s.lambda_max if normalize else 1.0)
         k = np.arange(1, ev.size + 1); pos, neg, res = ev > 0, ev < 0, s.resolved
         c = f"C{i}"
-        ax.semilogy(k[res], ev[res], "-", color=c, lw=1.8, label=f"{label}: {s.numerical_rank}/{s.n} resolved ({s.route})")
+        ax.semilogy(k[res], ev[res], "-", color=c, lw=1.8,
+                    label=f"{label}: {s.numerical_rank}/{s.n} resolved ({s.route})")
         ax.semilogy(k[pos & ~res], ev[pos & ~res], ".", color=c, ms=3, alpha=0.35)
         if neg.any(): ax.semilogy(k[neg], -ev[neg], "x", color=c, ms=3, alpha=0.35)
         ax.axhline(s.tol / (s.lambda_max if normalize else 1.0), color=c, ls=":", lw=1)
@@ -72,7 +73,8 @@ def plot_spectrum_evolution(history:History, ax=None, *, normalize:bool=True):
         ax.semilogy(k[:r], ev[:r], color=c, lw=1.4, label=f"step {snap['step']} ({r} resolved)")
         ax.semilogy(k[r:][ev[r:] > 0], ev[r:][ev[r:] > 0], ".", color=c, ms=2, alpha=0.3)
     ax.set_xlabel("eigenvalue index k (descending)"); ax.set_ylabel("λ_k / λ_max" if normalize else "eigenvalue λ_k")
-    ax.set_title("NTK spectrum during training (faint: unresolved)"); ax.legend(fontsize=7, ncol=2); ax.grid(True, alpha=0.3)
+    ax.set_title("NTK spectrum during training (faint: unresolved)")
+    ax.legend(fontsize=7, ncol=2); ax.grid(True, alpha=0.3)
     return fig
 
 # %% ../nbs/10_plots.ipynb #93759525

@@ -429,7 +429,8 @@ def pinn_top_eigs(model,                     # a prepared `PINN`, or an NNX mode
     pinn = as_pinn(model, problem, points, dtype=dtype)
     N, P = pinn.n_points, pinn.n_params
     if route not in ("auto", "jacobian", "sketch", "lanczos"): raise ValueError(f"unknown route {route!r}.")
-    if not isinstance(k, (int, np.integer)) or not 1 <= k < N: raise ValueError(f"k must be an int in [1, N), got {k!r}.")
+    if not isinstance(k, (int, np.integer)) or not 1 <= k < N:
+        raise ValueError(f"k must be an int in [1, N), got {k!r}.")
     budget = physical_memory() // 2 if max_bytes is None else max_bytes
     if route == "auto": route = "jacobian" if N * P * 8 <= budget // 2 else "sketch"
     if route == "lanczos":
@@ -443,7 +444,8 @@ def pinn_top_eigs(model,                     # a prepared `PINN`, or an NNX mode
         if res.max() <= tol or q >= power_iters + 8: break
         q += 2
     if res.max() > tol:
-        raise RuntimeError(f"pinn_top_eigs did not reach tol = {tol:.0e} (worst residual {res.max():.1e}) in {q} rounds.")
+        raise RuntimeError(f"pinn_top_eigs did not reach tol = {tol:.0e} "
+                           f"(worst residual {res.max():.1e}) in {q} rounds.")
     return TopEigs(lam, U, res, tol, N, ops.passes, route, P)
 
 # %% ../nbs/05_spectrum.ipynb #495b5ef0
@@ -452,7 +454,8 @@ def gram_spectrum(model,                 # a prepared `PINN` (sharded or not), o
                   vectors:int=0,         # leading eigenvectors of K to compute (one more pass over the points)
                   block:int|None=None,   # points per block
                   dtype="float64", max_bytes:int|None=None)->Spectrum:
-    "The whole nonzero spectrum of $K = JJ^\\top$ from the $P \\times P$ Gram matrix $J^\\top J$, accumulated over points."
+    ("The whole nonzero spectrum of $K = JJ^\\top$ from the $P \\times P$ Gram matrix $J^\\top J$, "
+     "accumulated over points.")
     pinn = as_pinn(model, problem, points, dtype=dtype)
     N, P = pinn.n_points, pinn.n_params
     check_memory(8 * 3 * P * P + 8 * N * vectors, f"The Gram matrix ({P} x {P}) and its eigendecomposition",

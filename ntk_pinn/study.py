@@ -210,7 +210,8 @@ def write_report(res:StudyResult, out) -> Path:
                      "not a prediction.",
              "sgd": "this study trains with plain gradient descent.",
              "gauss-newton": "this study trains with Gauss-Newton, whose step inverts the kernel instead of applying "
-                             "it: the GD rows show what plain gradient descent would have been limited to."}[st["optimizer"]],
+                             "it: the GD rows show what plain gradient descent would have been limited to."
+             }[st["optimizer"]],
           "",
           results_table(m),
           "",

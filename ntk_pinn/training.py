@@ -366,7 +366,8 @@ def _run_chunks(run, opt_key, steps, callbacks, resample, seed, chunk, max_secon
     while run.step < steps and run.stop is None:
         n = min([chunk, steps - run.step] + [cb.every - run.step % cb.every for cb in callbacks])
         if resample and run.step > 0 and run.step % resample == 0:
-            run.pinn = run.pinn.with_points(run.pinn.problem.sample(dict(zip(names, run.pinn.sizes)), seed=seed + run.step))
+            fresh = run.pinn.problem.sample(dict(zip(names, run.pinn.sizes)), seed=seed + run.step)
+            run.pinn = run.pinn.with_points(fresh)
         wv = jnp.asarray([run.w[k] for k in names], run.pinn.dtype)
         new_params, new_state, ls = _train_chunk(run.pinn.graphdef, run.pinn.problem, opt_key, int(n))(
             run.params, run.opt_state, run.pinn.rest, tuple(run.pinn.points[k] for k in names), wv)
