@@ -101,10 +101,13 @@ def topk_scaling(q):
 
 ADAM_LRS = (1e-2, 3e-3, 1e-3, 3e-4)
 
+GN_BUDGETS = dict(small=600, large=900)       # seconds per optimizer; --gn-budgets overrides (the targets' budgets)
+
 def gauss_newton_bench(q):
     "2-D Poisson (900 + 120 points, float64): GN dense, GN matrix-free, Adam (lr tuned on a short budget), L-BFGS."
     out = []
-    for net, budget, tune in (("small", 120 if q else 600, 20 if q else 60), ("large", 120 if q else 900, 20 if q else 90)):
+    for net in ("small", "large"):
+        budget = 120 if q else GN_BUDGETS[net]; tune = max(20, budget // 10)
         tuning = [case("gauss_newton", net, "adam", tune, lr, timeout=tune + 600) for lr in ADAM_LRS]
         best = min((t for t in tuning if t), key=lambda t: t["relative_l2"])["lr"]
         for method, lr in (("gn-dense", None), ("gn-cg", None), ("adam", best), ("lbfgs", None)):
@@ -157,7 +160,10 @@ PARTS = {"output_ntk": ("output_ntk", output_speed), "output_memory": ("output_n
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0]); ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", help=f"comma-separated parts to rerun into the existing results: {', '.join(PARTS)}")
+    ap.add_argument("--gn-budgets", metavar="SMALL,LARGE", help="seconds per optimizer for the two Gauss-Newton nets "
+                    f"(default {GN_BUDGETS['small']},{GN_BUDGETS['large']})")
     a = ap.parse_args(); q = a.quick
+    if a.gn_budgets: GN_BUDGETS.update(zip(("small", "large"), map(int, a.gn_budgets.split(","))))
     only = a.only.split(",") if a.only else list(PARTS)
     unknown = [p for p in only if p not in PARTS]
     if unknown: ap.error(f"unknown parts {unknown}; choose from {list(PARTS)}")

@@ -33,12 +33,23 @@ class Exploration:
     figure: object = None
 
 def explore(width:int=32, depth:int=2, activation:str="tanh", freq:float=1.0, n_points:int=64, dtype:str="float64",
-            seed:int=0, steps:int=1000, draw:bool=True) -> Exploration:
+            seed:int=0, steps:int=1000, draw:bool=True,
+            pinn:PINN|None=None   # explore this prepared 1-D PINN instead (its term 'res' gives the modes)
+           ) -> Exploration:
     "Residual NTK of a Poisson PINN on an even grid: spectrum, eigenmode frequencies and the slow part of the target."
-    prob = poisson_1d(a=freq)
-    pts = prob.sample(n={"res": n_points, "bc": 2}, seed=seed, grid=True)
-    model = MLP(1, [width] * depth, 1, activation=activation, rngs=nnx.Rngs(seed))
-    pinn = PINN(model, prob, pts, dtype=dtype)
+    if pinn is None:
+        prob = poisson_1d(a=freq)
+        pts = prob.sample(n={"res": n_points, "bc": 2}, seed=seed, grid=True)
+        model = MLP(1, [width] * depth, 1, activation=activation, rngs=nnx.Rngs(seed))
+        pinn = PINN(model, prob, pts, dtype=dtype)
+        label = f"1-{[width] * depth}-1 {activation}, sin({freq:g}πx), {n_points} points, {dtype}"
+    else:
+        if not isinstance(pinn, PINN): raise TypeError(f"pinn must be a PINN, got {type(pinn).__name__}.")
+        if "res" not in pinn.names or pinn.points["res"].shape[1] != 1:
+            raise ValueError(f"explore needs a 1-D problem with a term named 'res' (its modes are drawn against x); "
+                             f"this PINN has terms {pinn.names} in {pinn.points[pinn.names[0]].shape[1]} dimensions.")
+        model, pts, dtype = pinn.model(), pinn.points, pinn.dtype.name
+        label = f"{type(model).__name__}, {pinn.problem.name}, {pinn.sizes[pinn.names.index('res')]} points, {dtype}"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         K = pinn_ntk(pinn, dtype=dtype)
@@ -51,7 +62,7 @@ def explore(width:int=32, depth:int=2, activation:str="tanh", freq:float=1.0, n_
     r0 = pinn.residuals().astype(np.float64)
     energy, _ = dyn.energies(r0)                         # share of the initial loss in each mode
     res = Exploration(dict(width=width, depth=depth, activation=activation, freq=freq, n_points=n_points, dtype=dtype,
-                           seed=seed, steps=steps, n_params=count_params(model)),
+                           seed=seed, steps=steps, n_params=count_params(model), label=label),
                       s, nu, energy, dyn.budget(r0, steps).slow_share, msgs)
     if draw: res.figure = _draw(res, pts)
     return res
@@ -71,9 +82,7 @@ def _draw(res:Exploration, pts):
     a3.set_ylim(max(1e-20, res.energy[res.energy > 0].min()), 2)
     a3.set_xlabel("mode index of the effective kernel"); a3.set_ylabel("fraction of initial loss")
     a3.set_title(f"target in slow modes: {100 * res.slow_fraction:.1f}% of the loss")
-    st = res.settings
-    fig.suptitle(f"1-{[st['width']] * st['depth']}-1 {st['activation']}, sin({st['freq']:g}πx), "
-                 f"{st['n_points']} points, {st['dtype']}", fontsize=10)
+    fig.suptitle(res.settings["label"], fontsize=10)
     fig.tight_layout(); plt.close(fig)        # returned, not auto-shown: the caller decides where it goes
     return fig
 

@@ -15,7 +15,7 @@ from .operators import poisson_1d
 from .pinn import PINN, DTYPES
 from .ntk import pinn_ntk
 from .spectrum import spectrum
-from .dynamics import LinearDynamics
+from .dynamics import LinearDynamics, LAZY_DRIFT
 from .training import train, NTKTracker, NTKWeights, OPTIMIZERS
 from .gauss_newton import gauss_newton
 from . import plots
@@ -106,7 +106,7 @@ def poisson_study(width:int=32,          # hidden layer width
     s0 = spectrum(K0)
     s0_32 = spectrum(pinn_ntk(pinn, dtype="float32")) if dtype == "float64" else None
     grid = prob.sample(n={"res": 128, "bc": 2}, seed=seed, grid=True)
-    s_modes = spectrum(pinn_ntk(pinn.with_points(grid), dtype=dtype)["res"])
+    s_modes = spectrum(pinn_ntk(pinn.with_points(grid), dtype=dtype)).blocks["res"]   # SVD of the residual rows
     tracker = NTKTracker(every=ntk_every, dtype=dtype)
     if optimizer == "gauss-newton":
         hist = gauss_newton(model, prob, pts, steps=steps, progress=progress,
@@ -131,7 +131,9 @@ def _metrics(v:dict) -> dict:
     final.update(loss=float(hist.total[-1]) if len(hist) else None, relative_l2=hist.info.get("relative_l2"))
     settings = {k: v[k] for k in inspect.signature(poisson_study).parameters if k != "progress"}
     settings.update(problem="poisson_1d", n_bc=2, n_params=count_params(v["model"]))
-    return dict(settings=settings, initial=init, final=final, status=hist.info.get("status"),
+    drift = max((snap["kernel_drift"] for snap in hist.snapshots), default=None)
+    lazy = dict(kernel_drift_max=drift, threshold=LAZY_DRIFT, lazy=None if drift is None else bool(drift <= LAZY_DRIFT))
+    return dict(settings=settings, initial=init, final=final, status=hist.info.get("status"), lazy_regime=lazy,
                 warnings=[str(w.message) for w in v["caught"]], tracker_seconds=v["tracker"].seconds,
                 train_seconds=hist.info.get("wall_seconds"), total_seconds=None,
                 float32_initial=(_spec_metrics(v["s0_32"]) if v["s0_32"] is not None else None))
@@ -217,6 +219,14 @@ def write_report(res:StudyResult, out) -> Path:
           "",
           "What gradient descent could learn in this budget, at initialisation: " + m["initial"]["budget"]["text"],
           ""]
+    lz = m.get("lazy_regime") or {}
+    if lz.get("kernel_drift_max") is not None:
+        md += [f"The kernel moved by up to {lz['kernel_drift_max']:.3g} (relative Frobenius drift from step 0) during "
+               f"training; " + ("that is within the lazy-regime threshold " if lz["lazy"] else
+                                "that is above the lazy-regime threshold ") + f"{lz['threshold']:g}, so predictions "
+               "from the initial kernel " + ("can hold for this run." if lz["lazy"] else
+                                             "do not describe this run: read the GD rows as a diagnosis of the "
+                                             "moment, not as a forecast."), ""]
     if m.get("float32_initial"):
         f32 = m["float32_initial"]
         md += [f"At initialisation the float32 kernel resolves {f32['numerical_rank']} eigenvalues "
