@@ -9,7 +9,7 @@
   python cases.py large_spectrum N ROUTE         # top-20 (jacobian, sketch, lanczos) or the Gram route, 2-[64,64,64]-1
   python cases.py scaling WHAT N PROCS PID PORT  # one process of a 1- or 2-process job (WHAT: matvec or kernel)
 """
-import json, os, sys, time, importlib.util
+import json, sys, time, importlib.util
 from pathlib import Path
 import numpy as np
 
@@ -92,7 +92,7 @@ def _poisson(dim):
     return (poisson_1d() if dim == 1 else poisson_2d()).select("res")
 
 def residual(dim, n, reps, hidden="32,32"):
-    import jax, jax.numpy as jnp
+    import jax
     from flax import nnx
     from jax.flatten_util import ravel_pytree
     from ntk_pinn.models import MLP, count_params
@@ -150,7 +150,6 @@ def laplacian_modes(dim, n, reps):
     return dict(dim=dim, n=n, ms={m: 1e3 * float(np.median(v)) for m, v in times.items()})
 
 def memory(what, n, chunk):
-    import jax, jax.numpy as jnp
     from flax import nnx
     from ntk_pinn.models import MLP
     from ntk_pinn.ntk import pinn_ntk, pinn_ntk_operator

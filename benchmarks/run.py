@@ -70,7 +70,8 @@ def end_to_end():
     env.pop("NTK_PINN_NO_COMPILATION_CACHE", None); env.pop("JAX_COMPILATION_CACHE_DIR", None)
     out = {}
     for label, extra in (("cold", ()), ("warm", ()), ("warm2", ()), ("no_cache", ("--no-compilation-cache",)),
-                         ("gauss_newton_cold", GN_OPTIONS), ("gauss_newton_warm", GN_OPTIONS)):
+                         ("gauss_newton_cold", GN_OPTIONS), ("gauss_newton_warm", GN_OPTIONS),
+                         ("gauss_newton_warm_100", GN_OPTIONS[:-1] + ("100",)), ("gauss_newton_warm_50", GN_OPTIONS[:-1] + ("50",))):
         rc, wall, rss, err = _run_command(env, *extra)
         out[label] = dict(returncode=rc, wall_s=wall, peak_rss_mb=rss, relative_l2=err, options=list(extra))
         print(f"  end to end, {label}: {wall:.1f} s, {rss:.0f} MiB, relative L2 {err:.2e}", flush=True)

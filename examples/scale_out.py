@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """ntk_pinn across devices and processes: the PINN kernel, its matrix-free products, its diagonal, its top eigenpairs
-and a few Gauss-Newton steps, computed on every device of a "points" mesh — and, for comparison, on one device.
+(by Lanczos and from the P x P Gram) and a few Gauss-Newton steps, computed on every device of a "points" mesh —
+and, for comparison, on one device.
 
 One process, several devices (GPUs; or virtual CPU devices for a test):
 
@@ -46,7 +47,7 @@ def main(argv=None):
     from ntk_pinn.operators import poisson_2d
     from ntk_pinn.pinn import PINN, points_mesh
     from ntk_pinn.ntk import pinn_ntk, pinn_ntk_operator
-    from ntk_pinn.spectrum import top_eigs
+    from ntk_pinn.spectrum import top_eigs, gram_spectrum
     from ntk_pinn.gauss_newton import gauss_newton
 
     prob = poisson_2d()
@@ -62,8 +63,10 @@ def main(argv=None):
         K = pinn_ntk(p, method="jacobian")
         op = pinn_ntk_operator(p)
         top = top_eigs(op, k=a.k, tol=1e-10)
+        gram = gram_spectrum(p)                       # the P x P Gram, summed across devices on a mesh
         h = gauss_newton(p, steps=a.gn_steps, progress=False)
         return dict(K=K.matrix, J=K.jacobian, r=K.residuals, KV=op @ V, diag=op.diagonal(), top=top.eigenvalues,
+                    gram=gram.eigenvalues[:a.k],
                     gn_loss=h.total, gn_theta=h.pinn.flat_params(), seconds=time.perf_counter() - t0)
 
     out = {f"sharded_{k}": v for k, v in compute(sharded).items()}

@@ -20,9 +20,9 @@ from .pinn import (PINN, as_pinn, as_dtype, local_x64, check_memory, check_chunk
                            n_params, map_in_chunks, pad_to_chunks, flat_term_functions, jt_v, j_w, CONVENTIONS)
 
 # %% auto #0
-__all__ = ['METHODS', 'STRUCTURED_MIN_POINTS', 'jacobian', 'empirical_ntk', 'NTKBlocks', 'trace_rule_weights', 'pinn_ntk',
-           'mlp_output_ntk', 'linear_coefficients', 'structured_plan', 'structured_ntk', 'NTKOperator', 'ntk_operator',
-           'pinn_ntk_operator', 'pinn_ntk_diagonal']
+__all__ = ['METHODS', 'STRUCTURED_MIN_POINTS', 'STRUCTURED_MAX_COST', 'jacobian', 'empirical_ntk', 'NTKBlocks',
+           'trace_rule_weights', 'structured_cost', 'pinn_ntk', 'mlp_output_ntk', 'linear_coefficients',
+           'structured_plan', 'structured_ntk', 'NTKOperator', 'ntk_operator', 'pinn_ntk_operator', 'pinn_ntk_diagonal']
 
 # %% ../nbs/04_ntk.ipynb #0d17d100
 METHODS = ("auto", "jacobian", "jvp", "structured")
@@ -204,12 +204,22 @@ def _kernel_jvp(graphdef, problem, chunk_size):
                                 for i in range(m)], 0)
     return jax.jit(kernel)
 
-STRUCTURED_MIN_POINTS = 1024   # method="auto" takes the structured kernel (section below) from this many points
+STRUCTURED_MIN_POINTS = 1024   # method="auto" considers the structured kernel (section below) from this many points
+STRUCTURED_MAX_COST = 0.3      # ... and takes it when `structured_cost` is at most this
+
+def structured_cost(pinn:PINN) -> float:
+    ("Multiply-adds per pair of points of the structured kernel relative to the generic product's $P$: "
+     "$(d+2)^2\\sum_l(\\text{in}_l + 1 + \\text{out}_l)/P$ (infinite when the model is not an `MLP`).")
+    model = pinn.model()
+    if not isinstance(model, MLP): return float("inf")
+    shapes = [layer.kernel[...].shape for layer in model.layers]
+    return (pinn.problem.dim + 2) ** 2 * sum(i + 1 + o for i, o in shapes) / pinn.n_params
 
 def _choose_method(pinn, method):
     "The method that runs: 'auto' is the structured kernel when it applies and pays, else the Jacobian product."
     if method in ("jacobian", "jvp"): return method
-    if method == "auto" and pinn.n_points < STRUCTURED_MIN_POINTS: return "jacobian"
+    if method == "auto" and (pinn.n_points < STRUCTURED_MIN_POINTS or structured_cost(pinn) > STRUCTURED_MAX_COST):
+        return "jacobian"
     why = structured_plan(pinn)
     if method == "structured" and why:
         raise ValueError(f"method='structured' does not apply here: {why}. Use method='jacobian'.")

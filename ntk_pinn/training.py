@@ -199,6 +199,9 @@ def optimizer_spec(optimizer, lr) -> tuple:
     "`(key, kind)`: a hashable description of the optimizer (the cache key of compiled chunks) and its kind."
     if optimizer is None or isinstance(optimizer, str):
         name = optimizer or "adam"
+        if name.replace("_", "-").lower() in ("gauss-newton", "gn", "levenberg-marquardt"):
+            raise ValueError(f"optimizer {optimizer!r} is not a gradient method: use ntk_pinn.gauss_newton."
+                             "gauss_newton(model, problem, points, ...), which returns the same History.")
         if name not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS} or an optax GradientTransformation, "
                              f"got {optimizer!r}.")
