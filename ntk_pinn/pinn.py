@@ -443,9 +443,17 @@ def _products(graphdef, problem, chunk_size):
         return jax.lax.map(one, thetas)
     return jax.jit(jv), jax.jit(vj), jax.jit(losses)
 
+def _check_vector(a, n:int, what:str) -> np.ndarray:
+    "`a` as a finite float array of shape (n,), or a clear error."
+    a = np.asarray(a, dtype=float)
+    if a.shape != (n,): raise ValueError(f"{what} must have shape ({n},), got {a.shape}.")
+    if not np.all(np.isfinite(a)): raise ValueError(f"{what} contains NaN or inf.")
+    return a
+
 @patch
 def jvp(self:PINN, w) -> np.ndarray:
     "$Jw$: the change of the residuals along the parameter direction `w` (P,), without forming $J$."
+    w = _check_vector(w, self.n_params, "the parameter direction w (one entry per parameter)")
     if self.mesh is not None: return _sharded_jvp(self, w)
     jv, _, _ = _products(self.graphdef, self.problem, self.chunk_size)
     with local_x64(self.dtype):
@@ -455,6 +463,7 @@ def jvp(self:PINN, w) -> np.ndarray:
 @patch
 def vjp(self:PINN, v) -> np.ndarray:
     "$J^\\top v$: the parameter gradient of $v^\\top r$ for a vector `v` (N,) over the points, without forming $J$."
+    v = _check_vector(v, self.n_points, "the vector v (one entry per point)")
     if self.mesh is not None: return _sharded_vjp(self, v)
     _, vj, _ = _products(self.graphdef, self.problem, self.chunk_size)
     with local_x64(self.dtype):
