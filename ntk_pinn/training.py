@@ -24,7 +24,7 @@ from .dynamics import stability_limit, warn_unstable, kernel_drift, param_drift,
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'History', 'compare', 'TrainState', 'NTKTracker', 'RelativeErrorLog', 'NTKWeights', 'optimizer_spec',
-           'check_callbacks', 'run_callbacks', 'assemble_history', 'train']
+           'check_callbacks', 'run_callbacks', 'assemble_history', 'train', 'decaying_adam', 'tail_median']
 
 # %% ../nbs/07_training.ipynb #dc5c3224
 @dataclass
@@ -388,3 +388,23 @@ def _run_chunks(run, opt_key, steps, callbacks, resample, seed, chunk, max_secon
         if max_seconds is not None and time.perf_counter() - run.t0 >= max_seconds and run.step < steps:
             hist.info["status"] = f"stopped at step {run.step}: the time budget of {max_seconds:g} s is spent"; return
         if run.step < steps and callbacks: run.callbacks(callbacks, hist)
+
+# %% ../nbs/07_training.ipynb #fa4bc95a
+def decaying_adam(lr:float,             # initial step size
+                  steps:int,            # steps over which it decays to `final * lr`
+                  final:float=1e-2      # the last step as a fraction of the first
+                 ) -> optax.GradientTransformation:
+    "Adam with an exponentially decaying step, $\\eta_t = \\eta_0\\,f^{\\min(t/T, 1)}$: the protocol's Adam."
+    lr = _check_lr(lr)
+    if not (isinstance(steps, (int, np.integer)) and steps >= 1): raise ValueError(f"steps must be a positive int, got {steps!r}.")
+    if not (0 < final <= 1): raise ValueError(f"final must be in (0, 1], got {final!r}.")
+    return optax.adam(optax.exponential_decay(lr, int(steps), final, end_value=lr * final))
+
+def tail_median(curve,                  # (time, value) pairs in time order, e.g. [(seconds, relative_l2), ...]
+                frac:float=0.1          # the last fraction of the time range that is read
+               ) -> float:
+    "The median of the values over the last `frac` of the curve's time range (the last value if none falls there)."
+    t, v = (np.asarray(a, float) for a in zip(*curve))
+    if not (0 < frac <= 1): raise ValueError(f"frac must be in (0, 1], got {frac!r}.")
+    tail = v[t >= t[0] + (1 - frac) * (t[-1] - t[0])]
+    return float(np.median(tail)) if tail.size else float(v[-1])
