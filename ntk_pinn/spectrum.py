@@ -454,8 +454,9 @@ def gram_spectrum(model,                 # a prepared `PINN` (sharded or not), o
                   vectors:int=0,         # leading eigenvectors of K to compute (one more pass over the points)
                   block:int|None=None,   # points per block
                   dtype="float64", max_bytes:int|None=None)->Spectrum:
-    ("The whole nonzero spectrum of $K = JJ^\\top$ from the $P \\times P$ Gram matrix $J^\\top J$, "
-     "accumulated over points.")
+    ("Every nonzero eigenvalue of $K = JJ^\\top$ from the $P \\times P$ Gram matrix $J^\\top J$, accumulated "
+     "over points; "
+     "resolved down to about $P\\epsilon\\lambda_{\\max}$ only (forming $J^\\top J$ squares the condition).")
     pinn = as_pinn(model, problem, points, dtype=dtype)
     N, P = pinn.n_points, pinn.n_params
     check_memory(8 * 3 * P * P + 8 * N * vectors, f"The Gram matrix ({P} x {P}) and its eigendecomposition",
