@@ -25,7 +25,8 @@ FACTORS = ("svd", "eigh")
 
 def _thin_svd(A:np.ndarray) -> tuple:
     ("`(U, sigma, W, Q)` with $A = U\\,\\mathrm{diag}(\\sigma)\\,(QW)^\\top$ for a wide `A` (N <= P) or "
-     "$A = QU\\,\\mathrm{diag}(\\sigma)\\,W^\\top$ for a tall one: a QR of the long side, then the SVD of its small factor "
+     "$A = QU\\,\\mathrm{diag}(\\sigma)\\,W^\\top$ for a tall one: a QR of the long side, then the SVD of its "
+     "small factor "
      "(backward stable, about 4x cheaper here than LAPACK's SVD of the whole matrix).")
     import scipy.linalg as sl
     wide = A.shape[0] <= A.shape[1]
@@ -52,7 +53,8 @@ class DenseStep:
     @property
     def lambda_max(self) -> float: return float(self.lam[0])
     def direction(self, mu:float) -> np.ndarray:
-        "$\\Delta\\theta = -\\tilde J^\\top(A + \\mu I)^{-1}s = -V\\,\\mathrm{diag}(\\sigma/(\\sigma^2+\\mu))\\,U^\\top s$, `mu` > 0."
+        ("$\\Delta\\theta = -\\tilde J^\\top(A + \\mu I)^{-1}s = -V\\,\\mathrm{diag}(\\sigma/(\\sigma^2+\\mu))\\,U^\\top s$, "
+         "`mu` > 0.")
         if self.factor == "svd":
             c = self.W @ (self.sigma * self.g / (self.lam + mu))
             return -(self.Q @ c) if self.wide else -c

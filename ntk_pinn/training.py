@@ -396,7 +396,8 @@ def decaying_adam(lr:float,             # initial step size
                  ) -> optax.GradientTransformation:
     "Adam with an exponentially decaying step, $\\eta_t = \\eta_0\\,f^{\\min(t/T, 1)}$: the protocol's Adam."
     lr = _check_lr(lr)
-    if not (isinstance(steps, (int, np.integer)) and steps >= 1): raise ValueError(f"steps must be a positive int, got {steps!r}.")
+    if not (isinstance(steps, (int, np.integer)) and steps >= 1):
+        raise ValueError(f"steps must be a positive int, got {steps!r}.")
     if not (0 < final <= 1): raise ValueError(f"final must be in (0, 1], got {final!r}.")
     return optax.adam(optax.exponential_decay(lr, int(steps), final, end_value=lr * final))
 
