@@ -53,8 +53,8 @@ class DenseStep:
     @property
     def lambda_max(self) -> float: return float(self.lam[0])
     def direction(self, mu:float) -> np.ndarray:
-        ("$\\Delta\\theta = -\\tilde J^\\top(A + \\mu I)^{-1}s = -V\\,\\mathrm{diag}(\\sigma/(\\sigma^2+\\mu))\\,U^\\top s$, "
-         "`mu` > 0.")
+        ("$\\Delta\\theta = -\\tilde J^\\top(A + \\mu I)^{-1}s "
+         "= -V\\,\\mathrm{diag}(\\sigma/(\\sigma^2+\\mu))\\,U^\\top s$, `mu` > 0.")
         if self.factor == "svd":
             c = self.W @ (self.sigma * self.g / (self.lam + mu))
             return -(self.Q @ c) if self.wide else -c
