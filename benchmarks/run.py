@@ -100,7 +100,7 @@ def topk_scaling(q):
     return out
 
 
-ADAM_LRS = (1e-2, 3e-3, 1e-3, 3e-4)                  # Adam's grid, each with a decay to lr/100 over the run
+ADAM_LRS = (3e-2, 1e-2, 3e-3, 1e-3, 3e-4)                # Adam's grid, each with a decay to lr/100 over the run
 GN_SEEDS = (0, 1, 2)
 GN_METHODS = ("gn-svd", "gn-eigh", "gn-cg", "engd-w", "adam", "lbfgs")
 
