@@ -23,7 +23,12 @@ def setup():
     subprocess.run(pip + ["-e", str(ROOT)], check=True)
     subprocess.run(pip + ["--no-deps", "opifex==0.2.0", "jaxtyping", "wadler-lindig"], check=True)
 
+RAW, REUSE = OUT / "raw", False       # every case's result is also kept in results/raw/; --reuse reads them back
+
 def case(*args, timeout=1800):
+    key = RAW / ("_".join(map(str, args)) + ".json")
+    if REUSE and key.exists():
+        print(f"  {' '.join(map(str, args))}: reused {key.name}", flush=True); return json.loads(key.read_text())
     t = time.time()
     r = subprocess.run([str(PY), str(HERE / "cases.py"), *map(str, args)], capture_output=True, text=True, timeout=timeout,
                        env=os.environ | {"PYTHONUNBUFFERED": "1"})
@@ -31,6 +36,7 @@ def case(*args, timeout=1800):
     if r.returncode or not lines:
         print(f"  FAILED {' '.join(map(str, args))}: {r.stderr.strip().splitlines()[-1:] }", flush=True); return None
     res = json.loads(lines[-1][7:]); print(f"  {' '.join(map(str, args))}: {time.time() - t:.0f} s", flush=True)
+    RAW.mkdir(parents=True, exist_ok=True); key.write_text(json.dumps(res))
     return res
 
 def output_speed(q):
@@ -213,7 +219,9 @@ def main():
     ap.add_argument("--only", help=f"comma-separated parts to rerun into the existing results: {', '.join(PARTS)}")
     ap.add_argument("--gn-budgets", metavar="SMALL,LARGE", help="seconds per optimizer for the two Gauss-Newton nets "
                     f"(default {GN_BUDGETS['small']},{GN_BUDGETS['large']})")
+    ap.add_argument("--reuse", action="store_true", help="read back cases already in results/raw/ instead of rerunning them")
     a = ap.parse_args(); q = a.quick
+    global REUSE; REUSE = a.reuse
     if a.gn_budgets: GN_BUDGETS.update(zip(("small", "large"), map(int, a.gn_budgets.split(","))))
     only = a.only.split(",") if a.only else [p for p in PARTS if p != "gauss_newton_adam"]
     unknown = [p for p in only if p not in PARTS]
