@@ -119,14 +119,14 @@ def _next_lr(lr, up):
 
 def _tune_adam(net, tune, tuning=()):
     """Adam's step for `net`: short runs of seed 0 over ADAM_LRS (and any given `tuning` results), extended by factors
-    of 3 while the best step lies at an end of the grid (at most twice each way), so that the choice is bracketed."""
+    of about 3 while the best step lies at an end of the grid (at most three times), as `ntk_pinn.training.tune_step` does."""
     done = {t["lr"]: t for t in tuning if t}
     def run(lr):
         if lr not in done:
             r = case("gauss_newton", net, "adam", tune, 0, lr, timeout=tune + 600)
             if r: done[lr] = r
     for lr in ADAM_LRS: run(lr)
-    for _ in range(2):
+    for _ in range(3):
         lrs = sorted(done); best = min(done.values(), key=lambda t: t["tail_median"])["lr"]
         if best == lrs[-1]: run(_next_lr(best, up=True))
         elif best == lrs[0]: run(_next_lr(best, up=False))

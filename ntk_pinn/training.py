@@ -24,7 +24,7 @@ from .dynamics import stability_limit, warn_unstable, kernel_drift, param_drift,
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'History', 'compare', 'TrainState', 'NTKTracker', 'RelativeErrorLog', 'NTKWeights', 'optimizer_spec',
-           'check_callbacks', 'run_callbacks', 'assemble_history', 'train', 'decaying_adam', 'tail_median']
+           'check_callbacks', 'run_callbacks', 'assemble_history', 'train', 'decaying_adam', 'tail_median', 'tune_step']
 
 # %% ../nbs/07_training.ipynb #dc5c3224
 @dataclass
@@ -409,3 +409,25 @@ def tail_median(curve,                  # (time, value) pairs in time order, e.g
     if not (0 < frac <= 1): raise ValueError(f"frac must be in (0, 1], got {frac!r}.")
     tail = v[t >= t[0] + (1 - frac) * (t[-1] - t[0])]
     return float(np.median(tail)) if tail.size else float(v[-1])
+
+# %% ../nbs/07_training.ipynb #0b7c551a
+def _ladder(x:float, up:bool) -> float:
+    "The next value of the 1-3-10 ladder above or below `x`."
+    f = 10 / 3 if f"{x:.0e}"[0] == ("3" if up else "1") else 3
+    return float(f"{x * f if up else x / f:.0e}")
+
+def tune_step(f,                                   # step size -> error of a short run (lower is better)
+              grid=(3e-2, 1e-2, 3e-3, 1e-3),       # the steps tried first (values of the 1-3-10 ladder)
+              max_extend:int=3                     # extensions of the grid at each end, at most
+             ) -> tuple:
+    ("`(best, {step: error})`: the step of `grid` with the lowest `f`, the grid extended along the 1-3-10 ladder while "
+     "the best lies at an end, so that the choice is bracketed (or `max_extend` reached at that end).")
+    if not len(grid): raise ValueError("grid must hold at least one step size.")
+    errors, ext = {float(x): float(f(float(x))) for x in grid}, {True: 0, False: 0}
+    while True:
+        xs, best = sorted(errors), min(errors, key=errors.get)
+        up = best == xs[-1]
+        if not (up or best == xs[0]) or ext[up] >= max_extend: break
+        x = _ladder(best, up); ext[up] += 1
+        errors[x] = float(f(x))
+    return min(errors, key=errors.get), dict(sorted(errors.items(), reverse=True))
