@@ -405,8 +405,9 @@ def tail_median(curve,                  # (time, value) pairs in time order, e.g
                 frac:float=0.1          # the last fraction of the time range that is read
                ) -> float:
     "The median of the values over the last `frac` of the curve's time range (the last value if none falls there)."
-    t, v = (np.asarray(a, float) for a in zip(*curve))
     if not (0 < frac <= 1): raise ValueError(f"frac must be in (0, 1], got {frac!r}.")
+    if not len(curve): raise ValueError("curve is empty: pass (time, value) pairs, e.g. from History.snapshot_series.")
+    t, v = (np.asarray(a, float) for a in zip(*curve))
     tail = v[t >= t[0] + (1 - frac) * (t[-1] - t[0])]
     return float(np.median(tail)) if tail.size else float(v[-1])
 
@@ -423,11 +424,15 @@ def tune_step(f,                                   # step size -> error of a sho
     ("`(best, {step: error})`: the step of `grid` with the lowest `f`, the grid extended along the 1-3-10 ladder while "
      "the best lies at an end, so that the choice is bracketed (or `max_extend` reached at that end).")
     if not len(grid): raise ValueError("grid must hold at least one step size.")
-    errors, ext = {float(x): float(f(float(x))) for x in grid}, {True: 0, False: 0}
+    def err(x):                                            # a diverged run (NaN or inf) ranks last
+        e = float(f(x)); return e if np.isfinite(e) else np.inf
+    errors, ext = {float(x): err(float(x)) for x in grid}, {True: 0, False: 0}
     while True:
         xs, best = sorted(errors), min(errors, key=errors.get)
         up = best == xs[-1]
         if not (up or best == xs[0]) or ext[up] >= max_extend: break
         x = _ladder(best, up); ext[up] += 1
-        errors[x] = float(f(x))
+        errors[x] = err(x)
+    if not np.isfinite(min(errors.values())):
+        raise ValueError(f"every step size tried diverged ({sorted(errors)}): check the problem or try smaller steps.")
     return min(errors, key=errors.get), dict(sorted(errors.items(), reverse=True))
