@@ -117,6 +117,10 @@ def _next_lr(lr, up):
     f = 10 / 3 if f"{lr:.0e}"[0] == ("3" if up else "1") else 3
     return float(f"{lr * f if up else lr / f:.0e}")
 
+def _score(t):
+    "A tuning run's error, a diverged (NaN) one ranking last."
+    e = t["tail_median"]; return e if e == e and e != float("inf") else float("inf")
+
 def _tune_adam(net, tune, tuning=()):
     """Adam's step for `net`: short runs of seed 0 over ADAM_LRS (and any given `tuning` results), extended by factors
     of about 3 while the best step lies at an end of the grid (at most three times), as `ntk_pinn.training.tune_step` does."""
@@ -127,11 +131,11 @@ def _tune_adam(net, tune, tuning=()):
             if r: done[lr] = r
     for lr in ADAM_LRS: run(lr)
     for _ in range(3):
-        lrs = sorted(done); best = min(done.values(), key=lambda t: t["tail_median"])["lr"]
+        lrs = sorted(done); best = min(done.values(), key=_score)["lr"]
         if best == lrs[-1]: run(_next_lr(best, up=True))
         elif best == lrs[0]: run(_next_lr(best, up=False))
         else: break
-    best = min(done.values(), key=lambda t: t["tail_median"])["lr"]
+    best = min(done.values(), key=_score)["lr"]
     return best, [done[lr] for lr in sorted(done, reverse=True)]
 
 def _tuning_record(tuning):
