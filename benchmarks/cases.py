@@ -96,7 +96,9 @@ def residual(dim, n, reps, hidden="32,32"):
     from flax import nnx
     from jax.flatten_util import ravel_pytree
     from ntk_pinn.models import MLP, count_params
-    from ntk_pinn.pinn import PINN, term_functions, local_x64
+    from ntk_pinn.pinn import PINN
+    from ntk_pinn.engine import term_functions
+    from ntk_pinn.numerics import local_x64
     from ntk_pinn.ntk import pinn_ntk
     prob = _poisson(dim)
     widths = [int(w) for w in hidden.split(",")]
@@ -197,7 +199,10 @@ def gn_case(net, method, budget, seed=0, lr=None):
     from flax import nnx
     from ntk_pinn.models import MLP, count_params
     from ntk_pinn.operators import poisson_2d
-    from ntk_pinn.pinn import PINN, term_functions, loss_scaling, local_x64
+    from ntk_pinn.pinn import PINN
+    from ntk_pinn.engine import term_functions
+    from ntk_pinn.losses import loss_scaling
+    from ntk_pinn.numerics import local_x64
     from ntk_pinn.training import train, RelativeErrorLog, decaying_adam, tail_median
     from ntk_pinn.gauss_newton import gauss_newton
     seed = int(seed)
@@ -288,7 +293,7 @@ def large_spectrum(n, route, k=20):
 def scaling(what, n, processes, pid, port):
     "One process of a 1- or 2-process job: time of the sharded product K @ V (3 vectors) or kernel, and peak memory."
     import jax
-    from ntk_pinn.pinn import distributed_initialize, points_mesh
+    from ntk_pinn.sharding import distributed_initialize, points_mesh
     if processes > 1: distributed_initialize(f"127.0.0.1:{port}", processes, pid, timeout=120)
     from ntk_pinn.ntk import pinn_ntk, pinn_ntk_operator
     pinn = _poisson2d_pinn(n, hidden=(32, 32)).shard(points_mesh())

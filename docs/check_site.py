@@ -15,8 +15,9 @@ from urllib.parse import urljoin, urlparse, unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE, SHOTS = ROOT / "_docs", ROOT / "_build" / "screenshots"
-MODULES = {m: f"{m}.html" for m in ("models", "operators", "pinn", "ntk", "spectrum", "dynamics", "training", "gauss_newton", "plots",
-                                    "explorer", "study", "cli")}
+MODULES = {m: f"{m}.html" for m in ("models", "operators", "numerics", "losses", "engine", "pinn", "ntk", "spectrum",
+                                    "dynamics", "training", "gauss_newton", "plots", "explorer", "study", "cli")}
+MODULES["sharding"] = "scaling.html"          # exported from the Scaling chapter
 
 class _Ids(HTMLParser):
     def __init__(self): super().__init__(); self.ids = set()

@@ -37,7 +37,7 @@ def main(argv=None):
 
     import jax                                       # the runtime is configured before any computation
     if a.cpu_devices: jax.config.update("jax_num_cpu_devices", a.cpu_devices)
-    from ntk_pinn.pinn import distributed_initialize
+    from ntk_pinn.sharding import distributed_initialize
     if a.num_processes > 1:                          # gloo collectives between CPU processes; GPUs use NCCL
         try: distributed_initialize(a.coordinator, a.num_processes, a.process_id, timeout=a.timeout)
         except (RuntimeError, ValueError) as e: print(f"scale_out: error: {e}", file=sys.stderr); return 2
@@ -45,7 +45,8 @@ def main(argv=None):
     from flax import nnx
     from ntk_pinn.models import MLP
     from ntk_pinn.operators import poisson_2d
-    from ntk_pinn.pinn import PINN, points_mesh
+    from ntk_pinn.pinn import PINN
+    from ntk_pinn.sharding import points_mesh
     from ntk_pinn.ntk import pinn_ntk, pinn_ntk_operator
     from ntk_pinn.spectrum import top_eigs, gram_spectrum
     from ntk_pinn.gauss_newton import gauss_newton

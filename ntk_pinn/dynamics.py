@@ -10,7 +10,8 @@ import warnings
 import numpy as np
 import jax
 from fastcore.basics import patch
-from .pinn import as_pinn, loss_scaling, check_weights
+from .losses import loss_scaling, check_weights
+from .pinn import as_pinn
 from .ntk import NTKBlocks, pinn_ntk_operator
 from .spectrum import Spectrum, spectrum, top_eigs
 

@@ -4,21 +4,22 @@
 
 # %% ../nbs/08_gauss_newton.ipynb #60c4e4fb
 from __future__ import annotations
-from dataclasses import dataclass, field
 from typing import Mapping, Sequence
-import math, time, warnings
+import functools, math, time, warnings
 import numpy as np
 import jax
 from flax import nnx
 from tqdm.auto import tqdm
 from .operators import Problem
-from .pinn import PINN, as_pinn, loss_scaling, check_weights, check_memory, physical_memory
+from .numerics import check_memory, physical_memory
+from .losses import loss_scaling, check_weights, term_losses
+from .pinn import PINN, as_pinn
 from .ntk import pinn_ntk_operator
 from .spectrum import top_eigs
-from .training import History, TrainState, check_callbacks, run_callbacks, assemble_history
+from .training import History, Status, RunState, run_loop, check_callbacks
 
 # %% auto #0
-__all__ = ['FACTORS', 'SOLVERS', 'DenseStep', 'MatrixFreeStep', 'choose_solver', 'gauss_newton', 'model_dtype']
+__all__ = ['FACTORS', 'SOLVERS', 'DenseStep', 'MatrixFreeStep', 'choose_solver', 'gauss_newton']
 
 # %% ../nbs/08_gauss_newton.ipynb #8a47a302
 FACTORS = ("svd", "eigh")
@@ -133,28 +134,15 @@ def choose_solver(pinn:PINN, solver:str="auto", max_bytes:int|None=None) -> str:
     return "dense" if need <= budget // 4 and min(N, P) <= 6000 else "cg"
 
 # %% ../nbs/08_gauss_newton.ipynb #4a061a97
-@dataclass
-class _GNRun:
-    "The mutable state of one Gauss-Newton run."
-    pinn: PINN
-    d: np.ndarray
-    w: dict
-    convention: str
-    mu: float                      # damping relative to lambda_max
-    floor: float                   # its floor
-    t0: float
-    params0: object = None         # parameters at step 0 (for drift)
-    adapt: bool = True             # adapt mu by the LM rule (False: keep it fixed)
-    step: int = 0
-    rejected: int = 0
-    stop: str | None = None
-    rec: list = field(default_factory=list)           # (step, losses per term, weights)
-    damping: list = field(default_factory=list)       # absolute damping used at each step
-    lengths: list = field(default_factory=list)       # step length t (0: rejected)
-    elapsed: list = field(default_factory=list)       # seconds since the start, at each step
-    cg_iterations: list = field(default_factory=list)
-    def state(self, hist) -> TrainState:
-        return TrainState(self.step, self.pinn, dict(self.w), hist, self.params0, time.perf_counter() - self.t0)
+class _GNRun(RunState):
+    "The state of one Gauss-Newton run: the loss scaling, the damping and what each step did."
+    def __init__(self, pinn, d, w, convention, mu, floor, adapt=True):
+        super().__init__(pinn, w, pinn.params)
+        self.d, self.convention, self.mu, self.floor, self.adapt = d, convention, mu, floor, adapt
+        self.rejected, self.precond = 0, None
+        self.damping, self.lengths, self.elapsed, self.cg_iterations = [], [], [], []  # absolute damping, step length
+    def weights_changed(self):                                                       # (0: rejected), seconds, CG
+        self.d = loss_scaling(dict(zip(self.pinn.names, self.pinn.sizes)), self.w, self.convention)
 
 def _attempt(run:_GNRun, lin, ts):
     "One damped step with a grid line search; updates the damping by the LM rule. Returns the new loss, or None."
@@ -214,10 +202,12 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                                          factor=factor if route == "dense" else None,
                                          damping_rule="levenberg-marquardt" if adapt_damping else "fixed"))
     if pinn.problem.exact is not None: hist.info["relative_l2_initial"] = pinn.relative_l2()
-    run = _GNRun(pinn, d, w, convention, float(damping), float(damping_floor), time.perf_counter(), pinn.params,
-                 adapt=bool(adapt_damping))
-    _gn_loop(run, hist, steps, route, 0.5 ** np.arange(line_search), patience, callbacks, max_seconds, progress,
-             dict(cg_tol=cg_tol, cg_maxiter=cg_maxiter), precond_rank, precond_every, factor)
+    run = _GNRun(pinn, d, w, convention, float(damping), float(damping_floor), adapt=bool(adapt_damping))
+    advance = functools.partial(_gn_step, route=route, ts=0.5 ** np.arange(line_search), patience=patience,
+                                cg=dict(cg_tol=cg_tol, cg_maxiter=cg_maxiter), precond_rank=precond_rank,
+                                precond_every=precond_every, factor=factor)
+    bar = tqdm(total=steps, disable=not progress, desc=f"{pinn.problem.name} (Gauss-Newton)", leave=True)
+    run_loop(run, hist, steps, advance, callbacks, max_seconds, bar)
     return _finish(run, hist, model, callbacks)
 
 # %% ../nbs/08_gauss_newton.ipynb #e937d407
@@ -229,46 +219,28 @@ def _linearise(run, route, precond, cg, factor="svd"):
     r = run.pinn.residuals()
     return r, MatrixFreeStep(run.pinn, r, run.d, precond, **cg)
 
-def _gn_loop(run, hist, steps, route, ts, patience, callbacks, max_seconds, progress, cg, precond_rank, precond_every,
-             factor="svd"):
-    "Linearise, step, record; callbacks at their intervals; stop on the budget, patience, a callback or Ctrl-C."
-    precond, names = None, run.pinn.names
-    bar = tqdm(total=steps, disable=not progress, desc=f"{run.pinn.problem.name} (Gauss-Newton)", leave=True)
-    try:
-        while run.step < steps and run.stop is None:
-            if callbacks and any(run.step % cb.every == 0 for cb in callbacks):
-                run.w, stop = run_callbacks(callbacks, run.state(hist)); run.stop = stop
-                if stop is not None: break
-                run.d = loss_scaling(dict(zip(names, run.pinn.sizes)), run.w, run.convention)   # weights may change
-            if route == "cg" and run.step % precond_every == 0: precond = _preconditioner(run.pinn, run.d, precond_rank)
-            r, lin = _linearise(run, route, precond, cg, factor)
-            bad = [n for n, v in zip(names, np.split(r, np.cumsum(run.pinn.sizes)[:-1])) if not np.all(np.isfinite(v))]
-            if bad:
-                hist.info["status"] = f"stopped at step {run.step}: the residuals of term(s) {bad} are not finite."
-                warnings.warn(hist.info["status"], stacklevel=3); break
-            losses = [float(np.mean(v ** 2)) for v in np.split(r, np.cumsum(run.pinn.sizes)[:-1])]
-            run.rec.append((run.step, losses, dict(run.w)))
-            _attempt(run, lin, ts)
-            if route == "cg": run.cg_iterations.append(lin.iterations)
-            run.elapsed.append(time.perf_counter() - run.t0)
-            run.step += 1
-            bar.update(1); bar.set_postfix(loss=f"{0.5 * float(lin.s @ lin.s):.3e}", mu=f"{run.mu:.0e}")
-            if run.rejected >= patience:
-                hist.info["status"] = (f"converged at step {run.step}: no step length decreased the loss in {patience} "
-                                       f"attempts (the loss is at what the precision and the model allow)"); break
-            if max_seconds is not None and run.elapsed[-1] >= max_seconds and run.step < steps:
-                hist.info["status"] = f"stopped at step {run.step}: the time budget of {max_seconds:g} s is spent"
-                break
-    except KeyboardInterrupt:
-        hist.info["status"] = f"interrupted at step {run.step}; the history up to it is kept"
-    bar.close()
-    if run.stop is not None: hist.info["status"] = f"stopped by a callback at step {run.step}: {run.stop}"
+def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_every, factor):
+    "Linearise, take one damped step with a line search, record; end the run at non-finite residuals or convergence."
+    names = run.pinn.names
+    if route == "cg" and run.step % precond_every == 0: run.precond = _preconditioner(run.pinn, run.d, precond_rank)
+    r, lin = _linearise(run, route, run.precond, cg, factor)
+    parts = dict(zip(names, np.split(r, np.cumsum(run.pinn.sizes)[:-1])))
+    bad = [n for n, v in parts.items() if not np.all(np.isfinite(v))]
+    if bad:
+        run.end(Status.NONFINITE, f"stopped at step {run.step}: the residuals of term(s) {bad} are not finite.")
+        warnings.warn(run.message, stacklevel=5); return
+    run.rec.append((run.step, list(term_losses(parts).values()), dict(run.w)))
+    _attempt(run, lin, ts)
+    if route == "cg": run.cg_iterations.append(lin.iterations)
+    run.elapsed.append(time.perf_counter() - run.t0)
+    run.step += 1
+    bar.update(1); bar.set_postfix(loss=f"{0.5 * float(lin.s @ lin.s):.3e}", mu=f"{run.mu:.0e}")
+    if run.rejected >= patience:
+        run.end(Status.CONVERGED, f"converged at step {run.step}: no step length decreased the loss in {patience} "
+                                  f"attempts (the loss is at what the precision and the model allow)")
 
 def _finish(run, hist, model, callbacks) -> History:
-    "Final callbacks, the assembled history and run information; the model updated in place if one was given."
-    if callbacks and run.stop is None and "interrupted" not in hist.info["status"]:
-        run.w = run_callbacks(callbacks, run.state(hist), final=True)[0]
-    assemble_history(hist, run.pinn.names, [r[0] for r in run.rec], [r[1] for r in run.rec], [r[2] for r in run.rec])
+    "The run's information in the history; the model updated in place if one was given."
     hist.info.update(wall_seconds=time.perf_counter() - run.t0, damping=run.damping, step_length=run.lengths,
                      elapsed=run.elapsed, final_weights=dict(run.w),
                      callback_seconds={type(cb).__name__: getattr(cb, "seconds", None) for cb in callbacks})

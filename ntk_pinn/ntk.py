@@ -5,7 +5,6 @@
 # %% ../nbs/04_ntk.ipynb #f8b9a7c7
 from __future__ import annotations
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable, Mapping
 import warnings
 import numpy as np
@@ -16,13 +15,16 @@ from jax.flatten_util import ravel_pytree
 from flax import nnx
 from .models import MLP, split_model, point_field
 from .operators import Problem, check_points
-from .pinn import (PINN, as_pinn, as_dtype, local_x64, check_memory, check_chunk, cast_params, cast_floats,
-                           n_params, map_in_chunks, pad_to_chunks, flat_term_functions, jt_v, j_w, CONVENTIONS)
+from .numerics import (cached, memo, as_dtype, local_x64, check_memory, check_chunk, cast_params, cast_floats,
+                               n_params, map_in_chunks)
+from .losses import trace_rule_weights
+from .engine import k_v, k_diagonal, k_block_jvp
+from .pinn import PINN, as_pinn
 
 # %% auto #0
-__all__ = ['METHODS', 'STRUCTURED_MIN_POINTS', 'STRUCTURED_MAX_COST', 'jacobian', 'empirical_ntk', 'NTKBlocks',
-           'trace_rule_weights', 'structured_cost', 'pinn_ntk', 'mlp_output_ntk', 'linear_coefficients',
-           'structured_plan', 'structured_ntk', 'NTKOperator', 'ntk_operator', 'pinn_ntk_operator', 'pinn_ntk_diagonal']
+__all__ = ['METHODS', 'STRUCTURED_MIN_POINTS', 'STRUCTURED_MAX_COST', 'jacobian', 'empirical_ntk', 'NTKBlocks', 'structured_cost',
+           'pinn_ntk', 'mlp_output_ntk', 'linear_coefficients', 'structured_plan', 'structured_ntk', 'NTKOperator',
+           'ntk_operator', 'pinn_ntk_operator', 'pinn_ntk_diagonal']
 
 # %% ../nbs/04_ntk.ipynb #0d17d100
 METHODS = ("auto", "jacobian", "jvp", "structured")
@@ -64,7 +66,7 @@ def _points(x, name="x", dim=None):
     "One point set, validated by `check_points` (the package's one point validator)."
     return check_points({name: x}, (name,), dim)[name]
 
-@lru_cache(maxsize=64)
+@cached
 def _jac_jit(f, chunk_size):
     def jac(params, X):
         f_flat, theta = _flat(f, params)
@@ -88,23 +90,11 @@ def jacobian(f:Callable,              # f(params, x) -> scalar, for one point x 
         return np.asarray(_jac_jit(f, chunk_size)(params, X))
 
 # %% ../nbs/04_ntk.ipynb #118e6fb2
-def _block_jvp(f_row, f_col, theta, X1, X2, chunk_size):
-    "K = J_row J_col^T as NTK-vector products, chunked over rows and columns: no N x P Jacobian is formed."
-    c = int(chunk_size or 64)
-    g = jax.grad(f_col)
-    Xc, n2 = pad_to_chunks(X2, min(c, X2.shape[0]))
-    def columns(xc):                                     # one chunk of column points -> K[:, chunk], (n1, c)
-        G = jax.vmap(lambda x: g(theta, x))(xc)          # their parameter gradients, (c, P)
-        row = lambda x: jax.vmap(lambda t: jax.jvp(lambda th: f_row(th, x), (theta,), (t,))[1])(G)
-        return map_in_chunks(row, X1, c)                 # rows in chunks of c: c*c tangent passes at a time
-    cols = jax.lax.map(columns, Xc)                      # (n_chunks, n1, c)
-    return jnp.moveaxis(cols, 0, 1).reshape(X1.shape[0], -1)[:, :n2]
-
-@lru_cache(maxsize=64)
+@cached
 def _ntk_jit(f, method, chunk_size, same):
     def k(params, X1, X2):
         f_flat, theta = _flat(f, params)
-        if method == "jvp": return _block_jvp(f_flat, f_flat, theta, X1, X2, chunk_size)
+        if method == "jvp": return k_block_jvp(f_flat, f_flat, theta, X1, X2, chunk_size)
         J1 = _jac(f_flat, theta, X1, chunk_size)
         return J1 @ (J1 if same else _jac(f_flat, theta, X2, chunk_size)).T
     return jax.jit(k)
@@ -170,40 +160,12 @@ class NTKBlocks:
         return f"NTKBlocks(N={self.matrix.shape[0]} = {parts}, P={self.n_params}, {self.dtype}; traces {tr})"
 
 # %% ../nbs/04_ntk.ipynb #8c47d987
-def trace_rule_weights(traces:Mapping,          # term name -> Tr K_ii
-                       sizes:Mapping|None=None,  # term name -> N_i (needed for the mean convention)
-                       convention:str="mean"     # "mean" (per-point traces) or "sum" (raw traces)
-                      )->dict:
-    "Trace-rule weights $w_i = \\sum_j m_j / m_i$, $m_i = \\mathrm{Tr}K_{ii}/N_i$ (mean) or $\\mathrm{Tr}K_{ii}$ (sum)."
-    if convention not in CONVENTIONS: raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}.")
-    if convention == "mean":
-        if sizes is None or any(n not in sizes for n in traces):
-            raise ValueError("the mean-convention trace rule divides by each term's number of points: pass sizes.")
-        m = {n: traces[n] / sizes[n] for n in traces}
-    else: m = dict(traces)
-    bad = [n for n, v in m.items() if not v > 0]
-    if bad: raise ValueError(f"terms {bad} have a zero NTK trace: their operator does not depend on the parameters; "
-                             "weights are undefined.")
-    total = sum(m.values())
-    return {n: total / v for n, v in m.items()}
-
 @patch
 def adaptive_weights(self:NTKBlocks, convention:str="mean") -> dict:
     "Trace-rule loss weights for this kernel under `convention` (see `trace_rule_weights`)."
     return trace_rule_weights(self.traces, dict(zip(self.names, self.sizes)), convention)
 
 # %% ../nbs/04_ntk.ipynb #7dfca36a
-@lru_cache(maxsize=32)
-def _kernel_jvp(graphdef, problem, chunk_size):
-    "The whole PINN kernel by NTK-vector products, upper blocks only, compiled once per structure and chunk size."
-    def kernel(params, rest, Xs):
-        fs, theta = flat_term_functions(graphdef, problem, params, rest)
-        m = len(fs)
-        B = {(i, j): _block_jvp(fs[i], fs[j], theta, Xs[i], Xs[j], chunk_size) for i in range(m) for j in range(i, m)}
-        return jnp.concatenate([jnp.concatenate([B[i, j] if i <= j else B[j, i].T for j in range(m)], 1)
-                                for i in range(m)], 0)
-    return jax.jit(kernel)
-
 STRUCTURED_MIN_POINTS = 1024   # method="auto" considers the structured kernel (section below) from this many points
 STRUCTURED_MAX_COST = 0.3      # ... and takes it when `structured_cost` is at most this
 
@@ -217,7 +179,11 @@ def structured_cost(pinn:PINN) -> float:
 
 def _choose_method(pinn, method):
     "The method that runs: 'auto' is the structured kernel when it applies and pays, else the Jacobian product."
-    if method in ("jacobian", "jvp"): return method
+    routes = pinn.engine.kernel_methods
+    if method != "auto" and method not in routes:
+        raise ValueError(f"method={method!r} runs on one device; {pinn.engine!r} computes the kernel with "
+                         "method='jacobian' (each device its rows of J J^T); or use the matrix-free pinn_ntk_operator.")
+    if method in ("jacobian", "jvp") or "structured" not in routes: return "jacobian" if method == "auto" else method
     if method == "auto" and (pinn.n_points < STRUCTURED_MIN_POINTS or structured_cost(pinn) > STRUCTURED_MAX_COST):
         return "jacobian"
     why = structured_plan(pinn)
@@ -252,18 +218,12 @@ def pinn_ntk(model,                   # a prepared `PINN`, or any NNX module map
     method = _choose_method(pinn, method)
     _check_kernel_memory(N, N, P, pinn.dtype, "jvp" if method == "jvp" else "jacobian", chunk_size, max_bytes)
     J = r = None
-    if pinn.mesh is not None and method != "jvp":    # across devices: each device its rows of J J^T
-        K, r, J = pinn.jacobian_gram(keep_jacobian, max_bytes); method = "jacobian"
-    elif method == "jacobian":
-        r, J = pinn.linearize(max_bytes=max_bytes)   # residuals come with the Jacobian, from the same pass
-        K = J @ J.T                                # one array times its transpose: BLAS syrk, exactly symmetric
+    if method == "jacobian":                         # J J^T with r and J from one pass (on a mesh: by rows)
+        K, r, J = pinn.engine.kernel_gram(pinn, keep_jacobian, max_bytes)
     elif method == "structured":
         K, J = structured_ntk(pinn, jacobian=keep_jacobian)
         r = pinn.residuals()
-    else:
-        with local_x64(pinn.dtype):
-            Xs = tuple(pinn.points[n] for n in pinn.names)
-            K = np.asarray(_kernel_jvp(pinn.graphdef, pinn.problem, chunk_size)(pinn.params, pinn.rest, Xs))
+    else: K = pinn.engine.kernel_jvp(pinn, chunk_size)
     blocks = NTKBlocks(K, pinn.names, pinn.sizes, pinn.dtype.name, P, J if keep_jacobian else None, r, method)
     _warn_zero_terms(blocks.traces, pinn.activation)
     return blocks
@@ -285,7 +245,7 @@ def _mlp_factors(model, X):
     per_point = lambda x: jax.grad(fwd, has_aux=True)(eps0, x)
     return jax.vmap(per_point)(X)        # (list of Delta_l, list of H_l)
 
-@lru_cache(maxsize=16)
+@cached
 def _mlp_ntk_jit(graphdef, same):
     def k(params, rest, X1, X2):
         m = nnx.merge(graphdef, params, rest)
@@ -328,7 +288,7 @@ def _probe(op, x):
             c2 = c2.at[a, b].set(v).at[b, a].set(v)
     return src, c0, c1, c2
 
-@lru_cache(maxsize=64)
+@cached
 def _probe_fn(problem, i):
     return jax.jit(jax.vmap(lambda x: _probe(problem.terms[i].operator, x)))
 
@@ -348,15 +308,13 @@ def _mismatch(op, u, x, src, c0, c1, c2):
     return jnp.abs(val - expansion), size
 
 # %% ../nbs/04_ntk.ipynb #ce1c270c
-@lru_cache(maxsize=64)
+@cached
 def _verify_fn(graphdef, problem, i):
     op = problem.terms[i].operator
     def f(params, rest, X, src, c0, c1, c2):
         u = point_field(graphdef, params, rest)
         return jax.vmap(lambda *a: _mismatch(op, u, *a))(X, src, c0, c1, c2)
     return jax.jit(f)
-
-_PLANS = {}   # (structure, problem) -> None or the reason the structured kernel does not apply
 
 def _plan(pinn):
     "Why the structured kernel does not apply to this PINN (None: it applies)."
@@ -374,8 +332,7 @@ def _plan(pinn):
 
 def structured_plan(pinn:PINN) -> str|None:
     "None when the structured kernel applies to this PINN, else the reason; decided once per structure and problem."
-    if pinn.key not in _PLANS: _PLANS[pinn.key] = _plan(pinn)
-    return _PLANS[pinn.key]
+    return memo(("structured_plan",) + pinn.key, lambda: _plan(pinn))
 
 # %% ../nbs/04_ntk.ipynb #ae6c211a
 def _layer_factors(model, x):
@@ -409,7 +366,7 @@ def _streams(model, x, c0, c1, c2, second):
         out.append((jnp.stack(A), jnp.stack(B)))
     return out
 
-@lru_cache(maxsize=32)
+@cached
 def _streams_fn(graphdef, second, chunk):
     def f(params, rest, X, c0, c1, c2):
         m = nnx.merge(graphdef, params, rest)
@@ -470,14 +427,6 @@ def structured_ntk(pinn:PINN,            # a PINN whose model is an MLP and whos
     return K, J
 
 # %% ../nbs/04_ntk.ipynb #9b65d3dc
-def _matvec(fs, theta, Xs, v, chunk_size):
-    "K v = J (J^T v), chunked over points of every term."
-    return j_w(fs, theta, Xs, jt_v(fs, theta, Xs, v, chunk_size), chunk_size)
-
-def _diag_fn(fs, theta, Xs, chunk_size):
-    return jnp.concatenate([map_in_chunks(lambda x, f=f: jnp.sum(jax.grad(f)(theta, x) ** 2), X, chunk_size)
-                            for f, X in zip(fs, Xs)])
-
 @dataclass(frozen=True)
 class NTKOperator:
     "Matrix-free NTK: `K @ v` (or `K.matvec(v)`) for vectors `(N,)` or blocks `(N, k)`; never forms K or J."
@@ -517,27 +466,16 @@ class NTKOperator:
                 f"P={self.n_params}, {self.dtype}, matrix-free)")
 
 # %% ../nbs/04_ntk.ipynb #b0b686ca
-@lru_cache(maxsize=32)
+@cached
 def _generic_operator(f, chunk_size):
     "Compiled product, block product and diagonal of the NTK of one per-point function, cached on f and the chunk size."
     def mv(params, X, v):
         f_flat, theta = _flat(f, params)
-        return _matvec([f_flat], theta, (X,), v, chunk_size)
+        return k_v([f_flat], theta, (X,), v, chunk_size)
     def dg(params, X):
         f_flat, theta = _flat(f, params)
-        return _diag_fn([f_flat], theta, (X,), chunk_size)
+        return k_diagonal([f_flat], theta, (X,), chunk_size)
     return jax.jit(mv), jax.jit(jax.vmap(mv, (None, None, 1), 1)), jax.jit(dg)
-
-@lru_cache(maxsize=32)
-def _pinn_operator(graphdef, problem, chunk_size):
-    "The same for a PINN, cached on its structure, problem and chunk size."
-    def mv(params, rest, Xs, v):
-        fs, theta = flat_term_functions(graphdef, problem, params, rest)
-        return _matvec(fs, theta, Xs, v, chunk_size)
-    def dg(params, rest, Xs):
-        fs, theta = flat_term_functions(graphdef, problem, params, rest)
-        return _diag_fn(fs, theta, Xs, chunk_size)
-    return jax.jit(mv), jax.jit(jax.vmap(mv, (None, None, None, 1), 1)), jax.jit(dg)
 
 def ntk_operator(f:Callable, params, x, *, chunk_size:int=1024, dtype=jnp.float64) -> NTKOperator:
     "Matrix-free NTK $v \\mapsto Kv$ of a per-point scalar function `f(params, x)` at points `x`."
@@ -557,15 +495,9 @@ def pinn_ntk_operator(model,                     # a prepared `PINN`, or an NNX 
                      )->NTKOperator:
     "Matrix-free PINN NTK over all terms (same ordering as `pinn_ntk`)."
     pinn = as_pinn(model, problem, points, dtype=dtype, chunk_size=chunk_size)
-    if pinn.mesh is not None:                        # across devices: the PINN's sharded products
-        mv = lambda v: pinn.jvp(pinn.vjp(v))
-        return NTKOperator(mv, lambda V: np.stack([mv(V[:, i]) for i in range(V.shape[1])], 1),
-                           pinn.squared_gradient_norms, pinn.n_points, pinn.names, pinn.sizes, pinn.dtype.name,
-                           pinn.n_params)
-    mv, mm, dg = _pinn_operator(pinn.graphdef, pinn.problem, pinn.chunk_size)
-    args = (pinn.params, pinn.rest, tuple(pinn.points[n] for n in pinn.names))
-    return NTKOperator(lambda v: mv(*args, v), lambda V: mm(*args, V), lambda: dg(*args),
-                       pinn.n_points, pinn.names, pinn.sizes, pinn.dtype.name, pinn.n_params)
+    mv, mm, dg = pinn.engine.ntk_products(pinn)       # on one device or across devices alike
+    return NTKOperator(mv, mm, dg, pinn.n_points, pinn.names, pinn.sizes, pinn.dtype.name, pinn.n_params)
+
 
 # %% ../nbs/04_ntk.ipynb #cccf7f22
 def pinn_ntk_diagonal(model,                     # a prepared `PINN`, or an NNX module

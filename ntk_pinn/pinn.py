@@ -4,146 +4,28 @@
 
 # %% ../nbs/03_pinn.ipynb #2fa7a0b1
 from __future__ import annotations
-from functools import lru_cache
-from typing import Callable, Mapping
-import contextlib, math, os, time
+from typing import Mapping
 import numpy as np
 from fastcore.basics import patch
 import jax
-import jax.numpy as jnp
-from jax.flatten_util import ravel_pytree
 from flax import nnx
-from .models import split_model, point_field
+from .models import split_model
 from .operators import Problem, check_points
+from .numerics import (cached, as_dtype, local_x64, to_device, cast_params, cast_floats, n_params,
+                               check_chunk, default_chunk)
+from .losses import term_losses
+from .engine import LOCAL, term_functions
+from .sharding import ShardedEngine, points_mesh
 
 # %% auto #0
-__all__ = ['DTYPES', 'CONVENTIONS', 'as_dtype', 'local_x64', 'physical_memory', 'gib', 'check_memory', 'to_device', 'cast_params',
-           'cast_floats', 'n_params', 'map_in_chunks', 'pad_to_chunks', 'check_chunk', 'chunk_plan', 'default_chunk',
-           'term_functions', 'flat_term_functions', 'PINN', 'as_pinn', 'check_weights', 'loss_scaling', 'jt_v', 'j_w',
-           'count_compilations', 'points_mesh', 'gather', 'distributed_initialize']
-
-# %% ../nbs/03_pinn.ipynb #d348f29a
-DTYPES = ("float32", "float64")
-
-def as_dtype(dtype) -> np.dtype:
-    "Validate a precision: float32 or float64 (as a dtype, a string or a NumPy/JAX type)."
-    try: dt = np.dtype(dtype)
-    except TypeError: dt = None
-    if dt is None or dt.name not in DTYPES: raise ValueError(f"dtype must be float32 or float64, got {dtype!r}.")
-    return dt
-
-def local_x64(dtype):
-    "A context in which float64 arrays stay float64 when `dtype` is float64 (a local switch, never a global flag flip)."
-    return jax.enable_x64(bool(as_dtype(dtype) == np.float64 or jax.config.jax_enable_x64))
-
-# %% ../nbs/03_pinn.ipynb #300230ce
-def physical_memory() -> int:
-    "Bytes of physical memory on this machine (8 GiB if unknown)."
-    try: return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError): return 8 * 2**30
-
-def gib(nbytes:float) -> str:
-    "A byte count in GiB, for messages."
-    return f"{nbytes / 2**30:.2f} GiB"
-
-def check_memory(nbytes:int,              # bytes the computation needs
-                 what:str,                # what is being computed, for the message
-                 fix:str,                 # what to do instead, for the message
-                 max_bytes:int|None=None  # budget (default: half of physical memory)
-                )->int:
-    "Raise `MemoryError` naming `what`, its size, the budget and `fix` when `nbytes` exceeds the budget."
-    budget = physical_memory() // 2 if max_bytes is None else max_bytes
-    if nbytes > budget:
-        raise MemoryError(f"{what} needs about {gib(nbytes)}, over the budget of {gib(budget)}. {fix}")
-    return nbytes
-
-# %% ../nbs/03_pinn.ipynb #63662249
-def to_device(a, dtype):
-    "`a` as a device array of `dtype`, converted on the host (no compiled cast); call inside `local_x64` for float64."
-    return jax.device_put(np.asarray(a, dtype=dtype))
-
-def cast_params(params, dtype=jnp.float64):
-    "Cast every leaf of a parameter pytree to `dtype`, rejecting NaN/inf and empty pytrees."
-    leaves = jax.tree.leaves(params)
-    if not leaves: raise ValueError("params has no array leaves: nothing to differentiate.")
-    bad = sum(int(np.sum(~np.isfinite(np.asarray(l)))) for l in leaves)
-    if bad: raise ValueError(f"params contain {bad} NaN/inf value(s); the kernel would be meaningless. "
-                             "Re-initialise or check training.")
-    return jax.tree.map(lambda a: to_device(a, dtype), params)
-
-def cast_floats(tree, dtype):
-    "Cast the floating-point leaves of a pytree to `dtype` (other leaves, such as RNG keys and counters, are kept)."
-    return jax.tree.map(lambda a: to_device(a, dtype) if jnp.issubdtype(getattr(a, "dtype", np.int8), jnp.floating)
-                        else a, tree)
-
-def n_params(params) -> int:
-    "Number of scalars in a parameter pytree."
-    return int(sum(math.prod(jnp.shape(l)) for l in jax.tree.leaves(params)))
-
-# %% ../nbs/03_pinn.ipynb #e8bf7b58
-def map_in_chunks(fn:Callable, X, chunk_size:int|None):
-    "`vmap` of `fn` over the leading axis of `X` (an array or a pytree of them), `chunk_size` points at a time."
-    if chunk_size is None or chunk_size >= jax.tree.leaves(X)[0].shape[0]: return jax.vmap(fn)(X)
-    return jax.lax.map(fn, X, batch_size=int(chunk_size))
-
-def pad_to_chunks(X, c:int) -> tuple:
-    "`(X reshaped to (n_chunks, c, d), n)`: the last chunk padded with copies of the first point."
-    n = X.shape[0]; nc = -(-n // c)
-    Xp = jnp.concatenate([X, jnp.broadcast_to(X[:1], (nc * c - n, X.shape[1]))]) if nc * c > n else X
-    return Xp.reshape(nc, c, X.shape[1]), n
-
-def check_chunk(chunk_size):
-    "A chunk size is a positive int or None."
-    if chunk_size is not None and (not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1):
-        raise ValueError(f"chunk_size must be a positive int or None, got {chunk_size!r}.")
-    return chunk_size
-
-def chunk_plan(n:int, cap:int) -> tuple:
-    "`(c, n_chunks)`: the power-of-two chunk size (at most `cap`, at least 1) that covers `n` points."
-    c = 1 << max(0, math.ceil(math.log2(max(1, min(n, cap)))))
-    c = min(c, 1 << int(math.log2(cap)))
-    return c, -(-n // c)
-
-def default_chunk(P:int, budget:int=2**28) -> int:
-    "Points per chunk: largest power of two whose Jacobian chunk (times 8 for derivative intermediates) fits `budget`."
-    c = budget // (8 * 8 * max(P, 1))
-    return int(min(4096, max(16, 1 << int(math.log2(max(c, 1))))))
-
-# %% ../nbs/03_pinn.ipynb #4a212582
-@lru_cache(maxsize=64)
-def term_functions(graphdef,          # the model's structure (`split_model(model)[0]`)
-                   problem:Problem    # the loss terms
-                  )->tuple:
-    "Per-term `f_i(params, rest, x) = operator_i(u, x)` for one point `x`, terms in problem order."
-    def make(op): return lambda params, rest, x: op(point_field(graphdef, params, rest), x)
-    return tuple(make(t.operator) for t in problem.terms)
-
-def flat_term_functions(graphdef, problem:Problem, params, rest) -> tuple:
-    "`(fs, theta)`: per-term `f_i(theta, x)` of the flat parameter vector `theta` (traceable, for compiled code)."
-    theta, unravel = ravel_pytree(params)
-    return tuple((lambda f: (lambda th, x: f(unravel(th), rest, x)))(f)
-                 for f in term_functions(graphdef, problem)), theta
+__all__ = ['PINN', 'as_pinn']
 
 # %% ../nbs/03_pinn.ipynb #a7697ce9
-@lru_cache(maxsize=128)
-def _residual_chunk(graphdef, problem, i):
-    f = term_functions(graphdef, problem)[i]
-    return jax.jit(lambda params, rest, X: jax.vmap(lambda x: f(params, rest, x))(X))
-
-@lru_cache(maxsize=128)
-def _jacobian_chunk(graphdef, problem, i):
-    "Residuals and parameter Jacobian of term i at a chunk of points, in one pass (`value_and_grad`)."
-    f = term_functions(graphdef, problem)[i]
-    def jac(params, rest, X):
-        theta, unravel = ravel_pytree(params)
-        return jax.vmap(jax.value_and_grad(lambda th, x: f(unravel(th), rest, x)), (None, 0))(theta, X)
-    return jax.jit(jac)
-
-@lru_cache(maxsize=16)
+@cached
 def _predict(graphdef):
     return jax.jit(lambda params, rest, X: nnx.merge(graphdef, params, rest)(X))
 
-@lru_cache(maxsize=16)
+@cached
 def _exact(problem):
     return jax.jit(jax.vmap(problem.exact))
 
@@ -180,7 +62,12 @@ class PINN:
         self.points, self.dtype, self.activation = points, dtype, activation
         self.n_params = n_params(params)
         self.chunk_size = chunk_size or default_chunk(self.n_params)
-        self.mesh, self._sharded_points = None, None          # see `PINN.shard`
+        self.engine = LOCAL                                    # `shard` swaps it
+
+    @property
+    def mesh(self):
+        "The device mesh the points are sharded over (`None` on one device)."
+        return self.engine.mesh
 
     def _replace(self, **changes) -> PINN:
         "A copy with some attributes replaced, without any checks (the caller guarantees them)."
@@ -259,8 +146,7 @@ def with_points(self:PINN, points:Mapping) -> PINN:
     "The same PINN at new points (validated and cast; sharded like this one)."
     pts = check_points(points, self.names, self.problem.dim)
     with local_x64(self.dtype): pts = {n: to_device(p, self.dtype) for n, p in pts.items()}
-    new = self._replace(points=pts, mesh=None, _sharded_points=None)
-    return new if self.mesh is None else new.shard(self.mesh)
+    return self.engine.carry(self._replace(points=pts, engine=LOCAL))
 
 @patch
 def astype(self:PINN, dtype) -> PINN:
@@ -269,9 +155,9 @@ def astype(self:PINN, dtype) -> PINN:
     if dtype == self.dtype: return self
     with local_x64(dtype):
         new = self._replace(params=jax.tree.map(lambda a: to_device(a, dtype), self.params),
-                            rest=cast_floats(self.rest, dtype), dtype=dtype, mesh=None, _sharded_points=None,
+                            rest=cast_floats(self.rest, dtype), dtype=dtype, engine=LOCAL,
                             points={n: to_device(p, dtype) for n, p in self.points.items()})
-    return new if self.mesh is None else new.shard(self.mesh)
+    return self.engine.carry(new)
 
 @patch
 def model(self:PINN) -> nnx.Module:
@@ -284,26 +170,16 @@ def flat_params(self:PINN) -> np.ndarray:
     return np.concatenate([np.asarray(l).ravel() for l in jax.tree.leaves(self.params)])
 
 # %% ../nbs/03_pinn.ipynb #55d981b0
-def _by_chunks(pinn, name, fn):
-    "A compiled chunk function applied over one term's points, chunk by chunk (padded on the host); results in NumPy."
-    X = np.asarray(pinn.points[name]); n = X.shape[0]
-    c, k = chunk_plan(n, pinn.chunk_size)
-    X = np.concatenate([X, np.repeat(X[:1], k * c - n, 0)]) if k * c > n else X
-    outs = [jax.tree.map(np.asarray, fn(pinn.params, pinn.rest, X[j * c:(j + 1) * c])) for j in range(k)]
-    return jax.tree.map(lambda *a: np.concatenate(a)[:n], *outs)
-
 @patch
 def residuals(self:PINN, by_term:bool=False):
     "Every term's residuals at its points: the stacked vector `(N,)`, or `{term: (n_i,)}` with `by_term`."
-    if self.mesh is not None: return _sharded_residuals(self, by_term)
-    with local_x64(self.dtype):
-        r = {n: _by_chunks(self, n, _residual_chunk(self.graphdef, self.problem, i)) for i, n in enumerate(self.names)}
+    r = self.engine.residuals(self)
     return r if by_term else np.concatenate([r[n] for n in self.names])
 
 @patch
 def losses(self:PINN) -> dict:
     "Mean squared residual of every term, $L_i = \\frac{1}{N_i}\\sum_{x \\in X_i} r_i(x)^2$ (unweighted)."
-    return {n: float(np.mean(v.astype(np.float64) ** 2)) for n, v in self.residuals(by_term=True).items()}
+    return term_losses(self.residuals(by_term=True))
 
 @patch
 def linearize(self:PINN,
@@ -311,14 +187,9 @@ def linearize(self:PINN,
               max_bytes:int|None=None    # memory budget (default: half of physical memory)
              )->tuple:
     "`(r, J)`: the residuals `(N,)` and their parameter Jacobian `(N, P)` from one pass, rows stacked in term order."
-    if self.mesh is not None: return _sharded_linearize(self, by_term, max_bytes)
-    check_memory(self.n_points * self.n_params * self.dtype.itemsize,
-                 f"The Jacobian ({self.n_points} x {self.n_params}, {self.dtype.name})",
-                 "Use fewer points, or the matrix-free `pinn_ntk_operator` (no Jacobian is formed).", max_bytes)
-    with local_x64(self.dtype):
-        rJ = {n: _by_chunks(self, n, _jacobian_chunk(self.graphdef, self.problem, i)) for i, n in enumerate(self.names)}
-    if by_term: return {n: v[0] for n, v in rJ.items()}, {n: v[1] for n, v in rJ.items()}
-    return np.concatenate([rJ[n][0] for n in self.names]), np.concatenate([rJ[n][1] for n in self.names])
+    r, J = self.engine.linearize(self, max_bytes)
+    if by_term: return r, J
+    return np.concatenate([r[n] for n in self.names]), np.concatenate([J[n] for n in self.names])
 
 @patch
 def jacobian(self:PINN,
@@ -333,20 +204,8 @@ def iter_jacobian(self:PINN,
                   block:int|None=None  # points per block (default: the chunk size)
                  ):
     "Yield `(row, r, J)`: the residuals and Jacobian of consecutive blocks of points (never the whole J at once)."
-    block = block or self.chunk_size
-    row = 0
-    with local_x64(self.dtype):
-        for i, name in enumerate(self.names):
-            X = np.asarray(self.points[name]); fn = _jacobian_chunk(self.graphdef, self.problem, i)
-            for s0 in range(0, X.shape[0], block):
-                Xb = X[s0:s0 + block]
-                c, k = chunk_plan(Xb.shape[0], self.chunk_size)
-                Xp = np.concatenate([Xb, np.repeat(Xb[:1], k * c - Xb.shape[0], 0)]) if k * c > Xb.shape[0] else Xb
-                outs = [fn(self.params, self.rest, Xp[j * c:(j + 1) * c]) for j in range(k)]
-                r = np.concatenate([np.asarray(o[0]) for o in outs])[:Xb.shape[0]]
-                J = np.concatenate([np.asarray(o[1]) for o in outs])[:Xb.shape[0]]
-                yield row, r, J
-                row += Xb.shape[0]
+    check_chunk(block)
+    return self.engine.iter_jacobian(self, block or self.chunk_size)
 
 @patch
 def predict(self:PINN, X) -> np.ndarray:
@@ -376,73 +235,7 @@ def as_pinn(model, problem:Problem|None=None, points:Mapping|None=None, *, dtype
         raise TypeError("pass a PINN, or a model together with its problem and points.")
     return PINN(model, problem, points, dtype=dtype, chunk_size=chunk_size)
 
-# %% ../nbs/03_pinn.ipynb #b4a7368c
-CONVENTIONS = ("mean", "sum")
-
-def check_weights(weights:Mapping|None, # term name -> weight w_i (missing terms: 1)
-                  names:tuple           # the terms, in order
-                 )->dict:
-    "Validated loss weights for every term: known names, finite and non-negative values."
-    weights = dict(weights or {})
-    unknown = [k for k in weights if k not in names]
-    if unknown: raise KeyError(f"weights name unknown terms {unknown}; terms are {list(names)}.")
-    out = {}
-    for n in names:
-        try: w = float(weights.get(n, 1.0))
-        except (TypeError, ValueError): raise ValueError(f"weight of {n!r} must be a number, "
-                                                         f"got {weights[n]!r}.") from None
-        if not (w >= 0 and math.isfinite(w)): raise ValueError(f"weight of {n!r} must be finite and >= 0, got {w}.")
-        out[n] = w
-    return out
-
-def loss_scaling(sizes:Mapping,             # term name -> number of points N_i
-                 weights:Mapping|None=None, # term name -> w_i (default 1)
-                 convention:str="mean"      # "mean": 2 w_i / N_i;  "sum": w_i
-                )->np.ndarray:
-    "The diagonal of $D$ in $L = \frac12 r^\top D r$, one entry per point, terms in order."
-    if convention not in CONVENTIONS: raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}.")
-    w = check_weights(weights, tuple(sizes))
-    return np.concatenate([np.full(n, 2 * w[k] / n if convention == "mean" else w[k]) for k, n in sizes.items()])
-
 # %% ../nbs/03_pinn.ipynb #b6a4a7a6
-def jt_v(fs, theta, Xs, v, chunk_size):
-    "$J^\\top v$ for per-term functions `fs` of the flat parameters, summed over chunks of points (compiled code)."
-    w = jnp.zeros_like(theta)
-    for f, X, vi in zip(fs, Xs, jnp.split(v, np.cumsum([X.shape[0] for X in Xs])[:-1])):
-        c = min(chunk_size, X.shape[0]); Xc, n = pad_to_chunks(X, c)
-        vc = jnp.concatenate([vi, jnp.zeros(Xc.shape[0] * c - n, vi.dtype)]).reshape(-1, c)
-        def body(acc, xv, f=f):
-            _, vjp = jax.vjp(lambda th: jax.vmap(lambda x: f(th, x))(xv[0]), theta)
-            return acc + vjp(xv[1])[0], None
-        w, _ = jax.lax.scan(body, w, (Xc, vc))
-    return w
-
-def j_w(fs, theta, Xs, w, chunk_size):
-    "$Jw$ for per-term functions `fs` of the flat parameters, chunk by chunk (compiled code)."
-    outs = []
-    for f, X in zip(fs, Xs):
-        c = min(chunk_size, X.shape[0]); Xc, n = pad_to_chunks(X, c)
-        out = jax.lax.map(lambda xb, f=f: jax.jvp(lambda th: jax.vmap(lambda x: f(th, x))(xb), (theta,), (w,))[1], Xc)
-        outs.append(out.reshape(-1)[:n])
-    return jnp.concatenate(outs)
-
-@lru_cache(maxsize=32)
-def _products(graphdef, problem, chunk_size):
-    "Compiled J w, J^T v and the batched weighted loss for one structure, problem and chunk size."
-    def jv(params, rest, Xs, w):
-        fs, theta = flat_term_functions(graphdef, problem, params, rest)
-        return j_w(fs, theta, Xs, w.astype(theta.dtype), chunk_size)
-    def vj(params, rest, Xs, v):
-        fs, theta = flat_term_functions(graphdef, problem, params, rest)
-        return jt_v(fs, theta, Xs, v.astype(theta.dtype), chunk_size)
-    def losses(params, rest, Xs, thetas, d):
-        fs, _ = flat_term_functions(graphdef, problem, params, rest)
-        def one(th):
-            r = jnp.concatenate([jax.vmap(lambda x, f=f: f(th, x))(X) for f, X in zip(fs, Xs)])
-            return 0.5 * jnp.sum(d * r * r)
-        return jax.lax.map(one, thetas)
-    return jax.jit(jv), jax.jit(vj), jax.jit(losses)
-
 def _check_vector(a, n:int, what:str) -> np.ndarray:
     "`a` as a finite float array of shape (n,), or a clear error."
     a = np.asarray(a, dtype=float)
@@ -454,21 +247,13 @@ def _check_vector(a, n:int, what:str) -> np.ndarray:
 def jvp(self:PINN, w) -> np.ndarray:
     "$Jw$: the change of the residuals along the parameter direction `w` (P,), without forming $J$."
     w = _check_vector(w, self.n_params, "the parameter direction w (one entry per parameter)")
-    if self.mesh is not None: return _sharded_jvp(self, w)
-    jv, _, _ = _products(self.graphdef, self.problem, self.chunk_size)
-    with local_x64(self.dtype):
-        Xs = tuple(self.points[n] for n in self.names)
-        return np.asarray(jv(self.params, self.rest, Xs, to_device(w, self.dtype)))
+    return self.engine.jvp(self, w)
 
 @patch
 def vjp(self:PINN, v) -> np.ndarray:
     "$J^\\top v$: the parameter gradient of $v^\\top r$ for a vector `v` (N,) over the points, without forming $J$."
     v = _check_vector(v, self.n_points, "the vector v (one entry per point)")
-    if self.mesh is not None: return _sharded_vjp(self, v)
-    _, vj, _ = _products(self.graphdef, self.problem, self.chunk_size)
-    with local_x64(self.dtype):
-        Xs = tuple(self.points[n] for n in self.names)
-        return np.asarray(vj(self.params, self.rest, Xs, to_device(v, self.dtype)))
+    return self.engine.vjp(self, v)
 
 @patch
 def batched_loss(self:PINN,
@@ -479,92 +264,9 @@ def batched_loss(self:PINN,
     thetas = np.atleast_2d(np.asarray(thetas))
     if thetas.shape[1] != self.n_params:
         raise ValueError(f"parameter vectors must have length P = {self.n_params}, got {thetas.shape[1]}.")
-    if self.mesh is not None: return _sharded_loss(self, thetas, d)
-    _, _, losses = _products(self.graphdef, self.problem, self.chunk_size)
-    with local_x64(self.dtype):
-        return np.asarray(losses(self.params, self.rest, tuple(self.points[n] for n in self.names),
-                                 to_device(thetas, self.dtype), to_device(d, self.dtype)))
+    return self.engine.batched_loss(self, thetas, d)
 
-# %% ../nbs/03_pinn.ipynb #f9f49d5d
-@contextlib.contextmanager
-def count_compilations():
-    "Count XLA compilations inside the block: `with count_compilations() as c: ...; c.count`."
-    class Counter: count = 0
-    counter = Counter()
-    def listen(event, duration, **kw):
-        if event == "/jax/core/compile/backend_compile_duration": counter.count += 1
-    jax.monitoring.register_event_duration_secs_listener(listen)
-    try: yield counter
-    finally: jax.monitoring.unregister_event_duration_listener(listen)
-
-# %% ../nbs/03_pinn.ipynb #265e1741
-from jax.sharding import NamedSharding, PartitionSpec as PS
-
-def points_mesh(devices=None) -> jax.sharding.Mesh:
-    "A one-axis device mesh named `'points'` over `devices` (default: all devices of all processes)."
-    devices = jax.devices() if devices is None else list(devices)
-    if not devices: raise ValueError("points_mesh needs at least one device.")
-    kinds = sorted({d.platform for d in devices})
-    if len(kinds) > 1:
-        raise ValueError(f"the devices are of mixed kinds {kinds}; a mesh needs one kind, e.g. jax.devices('gpu').")
-    return jax.make_mesh((len(devices),), ("points",), devices=devices)
-
-def gather(x) -> np.ndarray:
-    "A (possibly multi-process) global array as one NumPy array on every process."
-    if jax.process_count() > 1:
-        from jax.experimental.multihost_utils import process_allgather
-        return np.asarray(process_allgather(x, tiled=True))
-    return np.asarray(x)
-
-def _global(a, mesh, spec):
-    "A global array with `spec` on `mesh`, filled on each process from its own copy of `a` (identical on all)."
-    a = np.asarray(a)
-    return jax.make_array_from_callback(a.shape, NamedSharding(mesh, spec), lambda idx: a[idx])
-
-def _padded(a, D):
-    "`a` with its rows padded to a multiple of D by copies of the first row (or zeros for vectors)."
-    n = a.shape[0]; m = -(-n // D) * D
-    if m == n: return a
-    fill = np.repeat(a[:1], m - n, 0) if a.ndim > 1 else np.zeros(m - n, a.dtype)
-    return np.concatenate([a, fill])
-
-def _wait_for(coordinator, timeout, process_id, num_processes):
-    "Wait until the coordinator accepts connections (JAX itself aborts the process when it never does)."
-    import socket
-    host, port = coordinator.rsplit(":", 1); t_end = time.monotonic() + timeout
-    while time.monotonic() < t_end:
-        try:
-            with socket.create_connection((host, int(port)), timeout=1): return
-        except OSError: time.sleep(0.2)
-    raise RuntimeError(f"process {process_id} of {num_processes} could not reach the coordinator {coordinator} within "
-                       f"{timeout} s. Start process 0 (the coordinator) with the same address, and check that the port "
-                       "is reachable.")
-
-def distributed_initialize(coordinator:str,         # "host:port" of process 0
-                           num_processes:int,        # processes in the job
-                           process_id:int,           # this process, 0 .. num_processes - 1
-                           *, timeout:int=300,       # seconds to wait for the others
-                           cpu_collectives:str="gloo" # collectives between CPU processes (JAX's "gloo")
-                          ):
-    "`jax.distributed.initialize` with its arguments checked and a clear error when the processes do not all join."
-    if not (isinstance(num_processes, int) and num_processes >= 1):
-        raise ValueError(f"num_processes must be >= 1, got {num_processes!r}.")
-    if not (isinstance(process_id, int) and 0 <= process_id < num_processes):
-        raise ValueError(f"process_id must be in 0 .. {num_processes - 1}, got {process_id!r}.")
-    if not isinstance(coordinator, str) or ":" not in coordinator:
-        raise ValueError(f"coordinator must be 'host:port' (the address of process 0), got {coordinator!r}.")
-    if process_id != 0: _wait_for(coordinator, timeout, process_id, num_processes)
-    jax.config.update("jax_cpu_collectives_implementation", cpu_collectives)
-    try: jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes, process_id=process_id,
-                                    initialization_timeout=timeout)
-    except Exception as e:
-        raise RuntimeError(f"process {process_id} of {num_processes} could not form the job with coordinator "
-                           f"{coordinator} within {timeout} s ({type(e).__name__}). Start all {num_processes} "
-                           f"processes with the same coordinator address and process count, and check that the port "
-                           f"is reachable.") from e
-    if jax.process_count() != num_processes:
-        raise RuntimeError(f"the job has {jax.process_count()} processes, not the {num_processes} asked for.")
-
+# %% ../nbs/03_pinn.ipynb #d7527488
 @patch
 def shard(self:PINN, mesh=None) -> PINN:
     "The same PINN with its points sharded over the `'points'` axis of `mesh` (default: all devices)."
@@ -577,139 +279,20 @@ def shard(self:PINN, mesh=None) -> PINN:
         for n in self.names:
             assert_equal(np.asarray(self.points[n]), fail_message=f"the points of term {n!r} differ across processes; "
                          "every process must pass the same points (e.g. drawn with the same seed).")
-    D = mesh.shape["points"]
-    with local_x64(self.dtype):
-        sp = tuple(_global(_padded(np.asarray(self.points[n]), D), mesh, PS("points")) for n in self.names)
-    return self._replace(mesh=mesh, _sharded_points=sp)
+    return self._replace(engine=ShardedEngine(mesh, self))
 
-# %% ../nbs/03_pinn.ipynb #75d61933
-@lru_cache(maxsize=32)
-def _sharded_fns(graphdef, problem, mesh, chunk):
-    "Compiled per-device computations (shard_map over the 'points' axis) for one structure, problem and mesh."
-    fs, R, X = term_functions(graphdef, problem), PS(), PS("points")
-    def lin(params, rest, Xs):
-        theta, unravel = ravel_pytree(params)
-        vg = [jax.value_and_grad(lambda th, x, f=f: f(unravel(th), rest, x)) for f in fs]
-        return tuple(map_in_chunks(lambda x, g=g: g(theta, x), Xl, chunk) for g, Xl in zip(vg, Xs))
-    def res(params, rest, Xs):
-        return tuple(map_in_chunks(lambda x, f=f: f(params, rest, x), Xl, chunk) for f, Xl in zip(fs, Xs))
-    def vjp(params, rest, Xs, vs):
-        ffs, theta = flat_term_functions(graphdef, problem, params, rest)
-        return jax.lax.psum(jt_v(ffs, theta, Xs, jnp.concatenate(vs).astype(theta.dtype), chunk), "points")
-    def jvp(params, rest, Xs, w):
-        ffs, theta = flat_term_functions(graphdef, problem, params, rest)
-        out = j_w(ffs, theta, Xs, w.astype(theta.dtype), chunk)
-        return tuple(jnp.split(out, np.cumsum([Xl.shape[0] for Xl in Xs])[:-1]))
-    def loss(params, rest, Xs, thetas, ds):
-        ffs, _ = flat_term_functions(graphdef, problem, params, rest)
-        def one(th):
-            return sum(0.5 * jnp.sum(d * jax.vmap(lambda x, f=f: f(th, x))(Xl) ** 2) for f, Xl, d in zip(ffs, Xs, ds))
-        return jax.lax.psum(jax.lax.map(one, thetas), "points")
-    def gram(params, rest, Xs, masks):
-        rJ = lin(params, rest, Xs)
-        Js = [m[:, None] * J for (_, J), m in zip(rJ, masks)]                       # padding rows zeroed
-        J_all = jnp.concatenate([jax.lax.all_gather(J, "points", tiled=True) for J in Js])
-        return tuple(J @ J_all.T for J in Js), tuple(r for r, _ in rJ), tuple(Js)  # each device: its rows of K
-    def diag(params, rest, Xs):
-        return tuple(jnp.sum(J ** 2, axis=1) for _, J in lin(params, rest, Xs))
-    def gramP(params, rest, Xs, masks):
-        theta, unravel = ravel_pytree(params)
-        G = jnp.zeros((theta.size, theta.size), theta.dtype)
-        for f, Xl, m in zip(fs, Xs, masks):
-            g = jax.grad(lambda th, x, f=f: f(unravel(th), rest, x))
-            c = min(chunk, Xl.shape[0]); Xc, n = pad_to_chunks(Xl, c)
-            mc = jnp.concatenate([m, jnp.zeros(Xc.shape[0] * c - n, m.dtype)]).reshape(-1, c)
-            def body(acc, xm):
-                Jc = jax.vmap(lambda x: g(theta, x))(xm[0]) * xm[1][:, None]
-                return acc + Jc.T @ Jc, None
-            G, _ = jax.lax.scan(body, G, (Xc, mc))
-        return jax.lax.psum(G, "points")                                   # each device its points, then the sum
-    # check_vma=False: per-point gradients of the replicated parameters stay per device (no implicit psum)
-    sm = lambda f, i, o: jax.jit(jax.shard_map(f, mesh=mesh, in_specs=i, out_specs=o, check_vma=False))
-    return dict(lin=sm(lin, (R, R, X), X), res=sm(res, (R, R, X), X), vjp=sm(vjp, (R, R, X, X), R),
-                jvp=sm(jvp, (R, R, X, R), X), loss=sm(loss, (R, R, X, R, X), R), gram=sm(gram, (R, R, X, X), X),
-                diag=sm(diag, (R, R, X), X), gramP=sm(gramP, (R, R, X, X), R))
-
-def _fns(pinn): return _sharded_fns(pinn.graphdef, pinn.problem, pinn.mesh, min(pinn.chunk_size, 1024))
-
-def _replicated(pinn, tree): return jax.tree.map(lambda a: _global(a, pinn.mesh, PS()), tree)
-
-def _unpad(pinn, pieces, by_term):
-    "Per-term pieces from padded global arrays, as NumPy, padding dropped."
-    out = {n: gather(p)[:k] for n, p, k in zip(pinn.names, pieces, pinn.sizes)}
-    return out if by_term else np.concatenate([out[n] for n in pinn.names])
-
-def _split_padded(pinn, v):
-    "A vector over all points as per-term padded global arrays."
-    D = pinn.mesh.shape["points"]
-    parts = np.split(np.asarray(v, pinn.dtype), np.cumsum(pinn.sizes)[:-1])
-    return tuple(_global(_padded(p, D), pinn.mesh, PS("points")) for p in parts)
-
-# %% ../nbs/03_pinn.ipynb #de28d56f
-def _sharded_residuals(pinn, by_term):
-    with local_x64(pinn.dtype):
-        out = _fns(pinn)["res"](_replicated(pinn, pinn.params), _replicated(pinn, pinn.rest), pinn._sharded_points)
-        return _unpad(pinn, out, by_term)
-
-def _sharded_linearize(pinn, by_term, max_bytes):
-    check_memory(pinn.n_points * pinn.n_params * pinn.dtype.itemsize,
-                 f"The Jacobian ({pinn.n_points} x {pinn.n_params}, {pinn.dtype.name}), gathered on every process",
-                 "Use the matrix-free products (jvp, vjp) or the matrix-free NTK operator.", max_bytes)
-    with local_x64(pinn.dtype):
-        out = _fns(pinn)["lin"](_replicated(pinn, pinn.params), _replicated(pinn, pinn.rest), pinn._sharded_points)
-        r, J = _unpad(pinn, [o[0] for o in out], by_term), _unpad(pinn, [o[1] for o in out], by_term)
-    return r, J
-
-def _sharded_vjp(pinn, v):
-    with local_x64(pinn.dtype):
-        return gather(_fns(pinn)["vjp"](_replicated(pinn, pinn.params), _replicated(pinn, pinn.rest),
-                                        pinn._sharded_points, _split_padded(pinn, v)))
-
-def _sharded_jvp(pinn, w):
-    with local_x64(pinn.dtype):
-        out = _fns(pinn)["jvp"](_replicated(pinn, pinn.params), _replicated(pinn, pinn.rest), pinn._sharded_points,
-                                _global(np.asarray(w, pinn.dtype), pinn.mesh, PS()))
-        return _unpad(pinn, out, False)
-
-def _sharded_loss(pinn, thetas, d):
-    thetas = np.atleast_2d(np.asarray(thetas, pinn.dtype))
-    with local_x64(pinn.dtype):
-        return gather(_fns(pinn)["loss"](_replicated(pinn, pinn.params), _replicated(pinn, pinn.rest),
-                                         pinn._sharded_points, _global(thetas, pinn.mesh, PS()),
-                                         _split_padded(pinn, d)))
-
-# %% ../nbs/03_pinn.ipynb #d7527488
 @patch
 def jacobian_gram(self:PINN, keep_jacobian:bool=True, max_bytes:int|None=None) -> tuple:
-    "`(J J^T, r, J or None)` of a sharded PINN, each device computing its rows of $JJ^\\top$."
-    if self.mesh is None: raise ValueError("jacobian_gram needs a sharded PINN: call pinn.shard(mesh) first.")
-    N, P = self.n_points, self.n_params
-    check_memory(8 * (N * N + N * P), f"The sharded kernel ({N} x {N}) with its Jacobian ({N} x {P}), gathered",
-                 "Use the matrix-free NTK operator (pinn_ntk_operator) and top_eigs.", max_bytes)
-    D = self.mesh.shape["points"]
-    with local_x64(self.dtype):
-        masks = tuple(_global(_padded(np.ones(k, self.dtype), D), self.mesh, PS("points")) for k in self.sizes)
-        Kr, r, J = _fns(self)["gram"](_replicated(self, self.params), _replicated(self, self.rest),
-                                      self._sharded_points, masks)
-        starts = np.cumsum((0,) + tuple(_padded(np.ones(k), D).size for k in self.sizes))[:-1]
-        cols = np.concatenate([o + np.arange(k) for o, k in zip(starts, self.sizes)])
-        K = _unpad(self, Kr, False)[:, cols]
-        return K, _unpad(self, r, False), (_unpad(self, J, False) if keep_jacobian else None)
+    "`(J J^T, r, J or None)`: the kernel with residuals and Jacobian (on a mesh: each device its rows of $JJ^\\top$)."
+    return self.engine.kernel_gram(self, keep_jacobian, max_bytes)
 
 @patch
-def parameter_gram(self:PINN) -> np.ndarray:
-    "$J^\\top J$ ($P \\times P$), accumulated over each device's points and summed across devices (sharded PINN)."
-    if self.mesh is None: raise ValueError("parameter_gram needs a sharded PINN: call pinn.shard(mesh) first.")
-    D = self.mesh.shape["points"]
-    with local_x64(self.dtype):
-        masks = tuple(_global(_padded(np.ones(k, self.dtype), D), self.mesh, PS("points")) for k in self.sizes)
-        return gather(_fns(self)["gramP"](_replicated(self, self.params), _replicated(self, self.rest),
-                                          self._sharded_points, masks))
+def parameter_gram(self:PINN, block:int|None=None) -> np.ndarray:
+    "$J^\\top J$ ($P \\times P$), accumulated over blocks of points (on a mesh: each device its points, then summed)."
+    check_chunk(block)
+    return self.engine.parameter_gram(self, block)
 
 @patch
 def squared_gradient_norms(self:PINN) -> np.ndarray:
-    "$\\|\\nabla_\\theta r(x)\\|^2$ at every point (the NTK's diagonal), stacked in term order."
-    if self.mesh is None: return np.sum(self.jacobian() ** 2, axis=1)
-    with local_x64(self.dtype):
-        return _unpad(self, _fns(self)["diag"](_replicated(self, self.params), _replicated(self, self.rest),
-                                              self._sharded_points), False)
+    "$\\|\\nabla_\\theta r(x)\\|^2$ at every point (the NTK's diagonal), stacked in term order, without forming $J$."
+    return self.engine.diagonal(self)

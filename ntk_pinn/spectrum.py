@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import math
 import numpy as np
 from fastcore.basics import patch
-from .pinn import PINN, as_pinn, check_memory, physical_memory
+from .numerics import check_memory, physical_memory
+from .pinn import PINN, as_pinn
 from .ntk import NTKBlocks, NTKOperator, pinn_ntk_operator
 
 # %% auto #0
@@ -461,10 +462,7 @@ def gram_spectrum(model,                 # a prepared `PINN` (sharded or not), o
     N, P = pinn.n_points, pinn.n_params
     check_memory(8 * 3 * P * P + 8 * N * vectors, f"The Gram matrix ({P} x {P}) and its eigendecomposition",
                  "Use pinn_top_eigs for the leading eigenpairs only.", max_bytes)
-    if pinn.mesh is not None: G = pinn.parameter_gram()
-    else:
-        G = np.zeros((P, P))
-        for _, _, Jb in pinn.iter_jacobian(block): G += Jb.T @ Jb
+    G = pinn.parameter_gram(block)                   # accumulated over blocks (on a mesh: over each device's points)
     w, W = np.linalg.eigh(0.5 * (G + G.T))
     w, W = w[::-1], W[:, ::-1]
     ev = np.concatenate([w, np.zeros(max(N - P, 0))])[:N]

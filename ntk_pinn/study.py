@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt
 from flax import nnx
 from .models import MLP, ACTIVATIONS, count_params
 from .operators import poisson_1d
-from .pinn import PINN, DTYPES
+from .numerics import DTYPES
+from .pinn import PINN
 from .ntk import pinn_ntk
 from .spectrum import spectrum
 from .dynamics import LinearDynamics, LAZY_DRIFT

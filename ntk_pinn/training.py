@@ -5,9 +5,9 @@
 # %% ../nbs/07_training.ipynb #0b39522b
 from __future__ import annotations
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Mapping, Sequence
-import json, math, time, warnings
-from functools import lru_cache
+import functools, json, math, time, warnings
 from fastcore.basics import patch
 from pathlib import Path
 import numpy as np
@@ -17,14 +17,17 @@ import optax
 from flax import nnx
 from tqdm.auto import tqdm
 from .operators import Problem
-from .pinn import PINN, as_pinn, check_weights, term_functions, local_x64
-from .ntk import pinn_ntk, pinn_ntk_diagonal, trace_rule_weights
+from .numerics import cached, local_x64
+from .losses import check_weights, trace_rule_weights
+from .engine import term_functions
+from .pinn import PINN, as_pinn
+from .ntk import pinn_ntk, pinn_ntk_diagonal
 from .spectrum import spectrum
 from .dynamics import stability_limit, warn_unstable, kernel_drift, param_drift, kernel_alignment
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'History', 'compare', 'TrainState', 'NTKTracker', 'RelativeErrorLog', 'NTKWeights', 'optimizer_spec',
-           'check_callbacks', 'run_callbacks', 'assemble_history', 'train', 'decaying_adam', 'tail_median', 'tune_step']
+__all__ = ['FINAL_CALLBACKS', 'History', 'compare', 'TrainState', 'NTKTracker', 'RelativeErrorLog', 'NTKWeights', 'Status',
+           'train', 'decaying_adam', 'tail_median', 'tune_step']
 
 # %% ../nbs/07_training.ipynb #dc5c3224
 @dataclass
@@ -232,7 +235,7 @@ def check_callbacks(callbacks, weights) -> tuple:
     return callbacks, weights
 
 # %% ../nbs/07_training.ipynb #892d994c
-@lru_cache(maxsize=32)
+@cached
 def _train_chunk(graphdef, problem, opt_key, length):
     fns, tx = term_functions(graphdef, problem), _transformation(opt_key)
     def term_losses(params, rest, Xs):
@@ -248,7 +251,7 @@ def _train_chunk(graphdef, problem, opt_key, length):
         return params, opt_state, ls
     return jax.jit(run)
 
-@lru_cache(maxsize=32)
+@cached
 def _opt_init(opt_key):
     return jax.jit(_transformation(opt_key).init)
 
@@ -280,6 +283,58 @@ def assemble_history(hist:History, names, rec_steps, rec_losses, rec_w) -> Histo
     hist.losses = {n: L[:, i] for i, n in enumerate(names)}
     hist.weights = {n: np.array([r[n] for r in rec_w], float) for n in names}
     return hist
+
+# %% ../nbs/07_training.ipynb #76115d9a
+class Status(str, Enum):
+    "How a run of `train` or `gauss_newton` ended: `History.info['stop']` (`info['status']` says it in words)."
+    DONE = "done"                  # every step ran
+    CONVERGED = "converged"        # no step length lowered the loss any more (Gauss-Newton)
+    TIME_BUDGET = "time budget"    # `max_seconds` was spent
+    NONFINITE = "non-finite"       # a loss or residual became NaN or inf
+    CALLBACK = "callback"          # a callback asked to stop
+    INTERRUPTED = "interrupted"    # Ctrl-C
+
+FINAL_CALLBACKS = (Status.DONE, Status.CONVERGED, Status.TIME_BUDGET)   # ends after which callbacks see the last state
+
+# %% ../nbs/07_training.ipynb #359b0d3e
+class RunState:
+    "What both trainers keep during a run: the PINN, the weights, the clock, the recorded losses, and how it ended."
+    def __init__(self, pinn:PINN, w:dict, params0=None):
+        self.pinn, self.w, self.params0, self.t0 = pinn, w, params0, time.perf_counter()
+        self.step, self.status, self.message, self.rec = 0, None, "ok", []   # rec: (step, losses per term, weights)
+    def current(self) -> PINN: return self.pinn
+    def weights_changed(self): "Called after callbacks (which may change the weights)."
+    def state(self, hist) -> TrainState:
+        return TrainState(self.step, self.current(), dict(self.w), hist, self.params0, time.perf_counter() - self.t0)
+    def end(self, status:Status, message:str): self.status, self.message = status, message
+    def callbacks(self, callbacks, hist, final:bool=False):
+        self.w, stop = run_callbacks(callbacks, self.state(hist), final)
+        if stop is not None and not final:
+            self.end(Status.CALLBACK, f"stopped by a callback at step {self.step}: {stop}")
+        self.weights_changed()
+
+def run_loop(run:RunState, hist:History, steps:int, advance, callbacks, max_seconds, bar) -> RunState:
+    ("Call `advance(run, hist, bar)` until `steps` are done or the run ends: callbacks when due, the time budget, "
+     "Ctrl-C, the final callbacks, and the history assembled.")
+    try:
+        while run.step < steps and run.status is None:
+            if callbacks and any(run.step % cb.every == 0 for cb in callbacks):
+                run.callbacks(callbacks, hist)
+                if run.status is not None: break
+            advance(run, hist, bar)
+            if (run.status is None and max_seconds is not None and run.step < steps
+                    and time.perf_counter() - run.t0 >= max_seconds):
+                run.end(Status.TIME_BUDGET,
+                        f"stopped at step {run.step}: the time budget of {max_seconds:g} s is spent")
+    except KeyboardInterrupt:
+        run.end(Status.INTERRUPTED, f"interrupted at step {run.step}; the history up to it is kept")
+    bar.close()
+    if run.status is None: run.status = Status.DONE
+    if callbacks and run.status in FINAL_CALLBACKS: run.callbacks(callbacks, hist, final=True)
+    hist.info.update(status=run.message, stop=run.status.value)
+    assemble_history(hist, run.pinn.names, [r[0] for r in run.rec], [r[1] for r in run.rec], [r[2] for r in run.rec])
+    return run
+
 
 # %% ../nbs/07_training.ipynb #d3454968
 def _step_size_check(pinn, lr, weights, hist):
@@ -329,65 +384,43 @@ def train(model,                      # a prepared `PINN` or an NNX model (updat
     return hist
 
 # %% ../nbs/07_training.ipynb #a8366c97
-@dataclass
-class _Run:
-    "The mutable state of one training run."
-    pinn: PINN
-    params: object
-    opt_state: object
-    w: dict
-    params0: object
-    t0: float
-    step: int = 0
-    stop: str | None = None
-    rec: list = field(default_factory=list)        # (step, losses per term, weights) per recorded step
-    def state(self, hist) -> TrainState:
-        return TrainState(self.step, self.pinn.with_params(self.params), dict(self.w), hist, self.params0,
-                          time.perf_counter() - self.t0)
-    def callbacks(self, callbacks, hist, final=False):
-        self.w, stop = run_callbacks(callbacks, self.state(hist), final)
-        self.stop = self.stop or stop
+class _Run(RunState):
+    "The state of one optax run: parameters and optimiser state beside the PINN."
+    def __init__(self, pinn, w, opt_state):
+        super().__init__(pinn, w, jax.tree.map(lambda a: a, pinn.params))
+        self.params, self.opt_state = pinn.params, opt_state
+    def current(self): return self.pinn.with_params(self.params)
 
 def _loop(pinn, opt_key, steps, w, callbacks, resample, seed, progress, chunk, max_seconds, hist):
     "Run the steps in compiled chunks with callbacks between them; returns the final PINN and weights."
-    run = _Run(pinn, pinn.params, _opt_init(opt_key)(pinn.params), w, jax.tree.map(lambda a: a, pinn.params),
-               time.perf_counter())
-    if callbacks: run.callbacks(callbacks, hist)
+    run = _Run(pinn, w, _opt_init(opt_key)(pinn.params))
     bar = tqdm(total=steps, disable=not progress, desc=pinn.problem.name, leave=True)
-    try: _run_chunks(run, opt_key, steps, callbacks, resample, seed, chunk, max_seconds, hist, bar)
-    except KeyboardInterrupt: hist.info["status"] = f"interrupted at step {run.step}; the history up to it is kept"
-    bar.close()
-    if run.stop is not None: hist.info["status"] = f"stopped by a callback at step {run.step}: {run.stop}"
-    elif callbacks and steps > 0 and (hist.info["status"] == "ok" or "time budget" in hist.info["status"]):
-        run.callbacks(callbacks, hist, final=True)          # the final state is recorded, also at the time budget
-    assemble_history(hist, pinn.names, [r[0] for r in run.rec], [r[1] for r in run.rec], [r[2] for r in run.rec])
-    return run.pinn.with_params(run.params), run.w
+    advance = functools.partial(_chunk, opt_key=opt_key, steps=steps, callbacks=callbacks, resample=resample,
+                                seed=seed, chunk=chunk)
+    run_loop(run, hist, steps, advance, callbacks, max_seconds, bar)
+    return run.current(), run.w
 
-def _run_chunks(run, opt_key, steps, callbacks, resample, seed, chunk, max_seconds, hist, bar):
-    "Compiled chunks of steps until done, a non-finite loss, the time budget or a callback's stop."
+def _chunk(run, hist, bar, *, opt_key, steps, callbacks, resample, seed, chunk):
+    "One compiled chunk of steps (up to the next callback), or the end of the run at a non-finite loss."
     names = run.pinn.names
-    while run.step < steps and run.stop is None:
-        n = min([chunk, steps - run.step] + [cb.every - run.step % cb.every for cb in callbacks])
-        if resample and run.step > 0 and run.step % resample == 0:
-            fresh = run.pinn.problem.sample(dict(zip(names, run.pinn.sizes)), seed=seed + run.step)
-            run.pinn = run.pinn.with_points(fresh)
-        wv = jnp.asarray([run.w[k] for k in names], run.pinn.dtype)
-        new_params, new_state, ls = _train_chunk(run.pinn.graphdef, run.pinn.problem, opt_key, int(n))(
-            run.params, run.opt_state, run.pinn.rest, tuple(run.pinn.points[k] for k in names), wv)
-        ls = np.asarray(ls, float)
-        bad = _first_nonfinite(ls)
-        if bad is not None:
-            run.rec += [(run.step + k, ls[k], dict(run.w)) for k in range(bad[0])]
-            hist.info["status"] = _nonfinite_message(names, ls, run.step, *bad)
-            warnings.warn(hist.info["status"], stacklevel=4)
-            return
-        run.params, run.opt_state = new_params, new_state
-        run.rec += [(run.step + k, ls[k], dict(run.w)) for k in range(n)]
-        run.step += n
-        bar.update(n); bar.set_postfix(loss=f"{float(np.dot(ls[-1], np.asarray(wv))):.3e}")
-        if max_seconds is not None and time.perf_counter() - run.t0 >= max_seconds and run.step < steps:
-            hist.info["status"] = f"stopped at step {run.step}: the time budget of {max_seconds:g} s is spent"; return
-        if run.step < steps and callbacks: run.callbacks(callbacks, hist)
+    n = min([chunk, steps - run.step] + [cb.every - run.step % cb.every for cb in callbacks])
+    if resample and run.step > 0 and run.step % resample == 0:
+        fresh = run.pinn.problem.sample(dict(zip(names, run.pinn.sizes)), seed=seed + run.step)
+        run.pinn = run.pinn.with_points(fresh)
+    wv = jnp.asarray([run.w[k] for k in names], run.pinn.dtype)
+    new_params, new_state, ls = _train_chunk(run.pinn.graphdef, run.pinn.problem, opt_key, int(n))(
+        run.params, run.opt_state, run.pinn.rest, tuple(run.pinn.points[k] for k in names), wv)
+    ls = np.asarray(ls, float)
+    bad = _first_nonfinite(ls)
+    if bad is not None:
+        run.rec += [(run.step + k, ls[k], dict(run.w)) for k in range(bad[0])]
+        run.end(Status.NONFINITE, _nonfinite_message(names, ls, run.step, *bad))
+        warnings.warn(run.message, stacklevel=6); return
+    run.params, run.opt_state = new_params, new_state
+    run.rec += [(run.step + k, ls[k], dict(run.w)) for k in range(n)]
+    run.step += n
+    bar.update(n); bar.set_postfix(loss=f"{float(np.dot(ls[-1], np.asarray(wv))):.3e}")
+
 
 # %% ../nbs/07_training.ipynb #fa4bc95a
 def decaying_adam(lr:float,             # initial step size
