@@ -7,6 +7,7 @@
 3. smalldocs renders _proc/ (it reads _quarto.yml, nbdev.yml and sidebar.yml) into _docs/.
 4. KaTeX is served from the site itself (copied from docs/node_modules, installed by `npm ci --prefix docs`),
    and links to the published site are made relative, so the site works offline and at any address.
+5. Links nbdev makes to internal (`#| exporti`) names, which have no entry on their page, are left as code.
 
 Usage:  python docs/build.py            build _docs/
         python docs/build.py --serve    build, then serve _docs/ on http://127.0.0.1:8000 (Ctrl-C to stop)
@@ -79,12 +80,31 @@ def localise():
         if new != html: page.write_text(new, encoding="utf-8"); n += 1
     return n
 
+LINK = re.compile(r'<a href="([\w.-]+\.html)#([^"]+)">(<code>[^<]*</code>)</a>')
+
+def unlink_internal():
+    ("A backticked name that nbdev links to a page without its entry (an `#| exporti` internal, documented in the "
+     "chapter's prose but not by `show_doc`) stays as code, not a link to a missing anchor.")
+    ids = {p.name: set(re.findall(r'\bid="([^"]+)"', p.read_text(encoding="utf-8"))) for p in OUT.glob("*.html")}
+    n = 0
+    for page in OUT.glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        def fix(m):
+            nonlocal n
+            if m.group(1) in ids and m.group(2) not in ids[m.group(1)]: n += 1; return m.group(3)
+            return m.group(0)
+        new = LINK.sub(fix, html)
+        if new != html: page.write_text(new, encoding="utf-8")
+    return n
+
 def build():
     t = time.time()
     print("docs: processing notebooks (nbdev) ..."); process_notebooks()
     names = output_names(); rename_pages(names)
     print(f"docs: rendering {len(names)} pages (smalldocs) ..."); render()
     n = localise()
+    u = unlink_internal()
+    if u: print(f"docs: {u} links to internal names (no entry on their page) left as code")
     print(f"docs: site in {OUT.relative_to(ROOT)}/ ({len(list(OUT.rglob('*.html')))} pages, {n} localised) in {time.time() - t:.1f} s")
 
 def serve(port: int):
