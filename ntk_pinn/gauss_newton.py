@@ -19,7 +19,7 @@ from .spectrum import top_eigs
 from .training import History, Status, RunState, run_loop, check_callbacks
 
 # %% auto #0
-__all__ = ['FACTORS', 'SOLVERS', 'DenseStep', 'MatrixFreeStep', 'choose_solver', 'gauss_newton']
+__all__ = ['FACTORS', 'SOLVERS', 'RULES', 'DAMPING_GRID', 'DenseStep', 'MatrixFreeStep', 'choose_solver', 'gauss_newton']
 
 # %% ../nbs/08_gauss_newton.ipynb #8a47a302
 FACTORS = ("svd", "eigh")
@@ -44,8 +44,8 @@ class DenseStep:
         sd = np.sqrt(d); self.s, self.Jt, self.factor = sd * r, sd[:, None] * J, factor
         self.wide = J.shape[0] <= J.shape[1]                         # N <= P
         if factor == "svd":                                          # J~ = U diag(sigma) V^T, k = min(N, P) columns
-            U, self.sigma, self.W, self.Q = _thin_svd(self.Jt)
-            self.lam, self.g = self.sigma ** 2, U.T @ (self.s if self.wide else self.Q.T @ self.s)
+            self.U, self.sigma, self.W, self.Q = _thin_svd(self.Jt)
+            self.lam, self.g = self.sigma ** 2, self.U.T @ (self.s if self.wide else self.Q.T @ self.s)
             return
         G = self.Jt @ self.Jt.T if self.wide else self.Jt.T @ self.Jt   # N x N kernel, or the P x P Gramian
         lam, self.Q = np.linalg.eigh(G)
@@ -61,6 +61,13 @@ class DenseStep:
             return -(self.Q @ c) if self.wide else -c
         y = self.Q @ (self.g / (self.lam + mu))
         return -(self.Jt.T @ y) if self.wide else -y
+    def solve(self, rhs:np.ndarray, mu:float) -> np.ndarray:
+        "$-\\tilde J^\\top(A + \\mu I)^{-1}v$ for another right-hand side $v$ (N,), e.g. the geodesic acceleration's."
+        if self.factor == "svd":
+            c = self.W @ (self.sigma * (self.U.T @ (rhs if self.wide else self.Q.T @ rhs)) / (self.lam + mu))
+            return -(self.Q @ c) if self.wide else -c
+        if self.wide: return -(self.Jt.T @ (self.Q @ ((self.Q.T @ rhs) / (self.lam + mu))))
+        return -(self.Q @ ((self.Q.T @ (self.Jt.T @ rhs)) / (self.lam + mu)))
     def linear_loss(self, dtheta:np.ndarray, t:float) -> float:
         "The loss of the linearised residual after the step $t\\,\\Delta\\theta$."
         lin = self.s + t * (self.Jt @ dtheta); return 0.5 * float(lin @ lin)
@@ -106,9 +113,12 @@ def _preconditioner(pinn, d, k):
 
 # %% ../nbs/08_gauss_newton.ipynb #58741a42
 SOLVERS = ("auto", "dense", "cg")
+RULES = ("auto", "search", "line")
+DAMPING_GRID = 10.0 ** np.arange(-3, 4)          # the search's dampings, as multiples of the current one
 
-def _check_gn_options(solver, damping, damping_floor, line_search, steps, max_seconds):
+def _check_gn_options(solver, damping, damping_floor, line_search, steps, max_seconds, rule="auto"):
     if solver not in SOLVERS: raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}.")
+    if rule not in RULES: raise ValueError(f"rule must be one of {RULES}, got {rule!r}.")
     for name, v in (("damping", damping), ("damping_floor", damping_floor)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
             raise ValueError(f"{name} must be a positive number (relative to lambda_max of the kernel), got {v!r}.")
@@ -141,7 +151,8 @@ class _GNRun(RunState):
         self.d, self.convention, self.mu, self.floor, self.adapt = d, convention, mu, floor, adapt
         self.rejected, self.precond = 0, None
         self.damping, self.lengths, self.elapsed, self.cg_iterations = [], [], [], []  # absolute damping, step length
-    def weights_changed(self):                                                       # (0: rejected), seconds, CG
+        self.accelerated, self.factors = [], []                                       # (0: rejected), seconds, CG
+    def weights_changed(self):
         self.d = loss_scaling(dict(zip(self.pinn.names, self.pinn.sizes)), self.w, self.convention)
 
 def _attempt(run:_GNRun, lin, ts):
@@ -164,6 +175,45 @@ def _attempt(run:_GNRun, lin, ts):
     run.lengths.append(float(ts[k]))
     return float(Ls[k])
 
+def _acceleration(run, lin, theta, v, mu, h=0.1, alpha=0.75):
+    ("The geodesic acceleration $a = -\\tilde J^\\top(A+\\mu I)^{-1}\\tilde r''[v, v]$ of the step $v$, with the "
+     "second directional derivative of the residuals by a finite difference of step `h`; `None` when "
+     "$2\\|a\\|/\\|v\\| > \\alpha$ (the path bends too much to trust).")
+    s_h = np.sqrt(run.d) * np.asarray(run.pinn.with_params(theta + h * v).residuals())
+    a = lin.solve((2 / h) * ((s_h - lin.s) / h - lin.Jt @ v), mu)
+    return a if np.all(np.isfinite(a)) and 2 * np.linalg.norm(a) <= alpha * np.linalg.norm(v) else None
+
+def _search(run, lin, grid, accelerate=True):
+    ("One step: the plain step $v(\\mu)$ when the loss falls by at least 3/4 of the linear model's prediction "
+     "(then $\\mu/3$); otherwise a damping search: $v(\\mu)$ for every damping of the grid around the current one "
+     "(and $v + a/2$ with its geodesic acceleration), all scored by the true loss in one compiled call; the best "
+     "one is taken and its damping is the next centre. Returns the new loss, or None (all rejected).")
+    L0 = 0.5 * float(lin.s @ lin.s)
+    theta, lmax = run.pinn.flat_params(), lin.lambda_max
+    v = lin.direction(run.mu * lmax)                 # first the plain step: kept where the linear model is trusted
+    L1 = float(run.pinn.batched_loss(theta[None] + v[None], run.d)[0])
+    if np.isfinite(L1) and L1 < L0 and (L0 - L1) >= 0.75 * (L0 - lin.linear_loss(v, 1.0)):
+        run.damping.append(run.mu * lmax); run.accelerated.append(False); run.lengths.append(1.0)
+        run.mu = max(run.mu / 3, run.floor)
+        run.pinn, run.rejected = run.pinn.with_params(theta + v), 0
+        return L1
+    mus = np.maximum(run.mu * grid, run.floor)
+    cands, owner, accel = [], [], []
+    for m in mus:
+        v = lin.direction(m * lmax); cands.append(v); owner.append(m); accel.append(False)
+        a = _acceleration(run, lin, theta, v, m * lmax) if accelerate else None
+        if a is not None: cands.append(v + 0.5 * a); owner.append(m); accel.append(True)
+    Ls = run.pinn.batched_loss(theta[None] + np.stack(cands), run.d)
+    Ls = np.where(np.isfinite(Ls), Ls, np.inf)
+    k = int(np.argmin(Ls))
+    run.damping.append(owner[k] * lmax); run.accelerated.append(accel[k] and Ls[k] < L0)
+    if not Ls[k] < L0:
+        run.mu = float(mus[-1]) * 10; run.rejected += 1; run.lengths.append(0.0); return None
+    run.mu = float(owner[k])
+    run.pinn, run.rejected = run.pinn.with_params(theta + cands[k]), 0
+    run.lengths.append(1.0)
+    return float(Ls[k])
+
 # %% ../nbs/08_gauss_newton.ipynb #d557c1b1
 def gauss_newton(model,                          # a prepared `PINN`, or an NNX model (updated in place)
                  problem:Problem|None=None,      # the loss terms (omit for a PINN)
@@ -175,9 +225,11 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                  solver:str="auto",              # "dense", "cg" (matrix-free) or "auto"
                  damping:float=1e-6,             # initial damping, relative to lambda_max of the kernel
                  damping_floor:float=1e-14,      # smallest damping, relative to lambda_max
-                 adapt_damping:bool=True,        # Levenberg-Marquardt rule (False: `damping` fixed, as in ENGD)
-                 factor:str="svd",               # dense step from the SVD of D^1/2 J, or "eigh" of its Gram matrix
-                 line_search:int=12,             # step lengths tried: 1, 1/2, ..., 2^-(line_search-1)
+                 adapt_damping:bool=True,        # adapt the damping (False: `damping` fixed, as in ENGD; rule "line")
+                 rule:str="auto",                # "search" (dampings searched, dense), "line" (LM + line search)
+                 accelerate:bool=True,           # geodesic acceleration in the search (second-order path correction)
+                 factor:str="auto",              # dense step: "svd" of D^1/2 J, "eigh" of its Gram, or "auto"
+                 line_search:int=12,             # step lengths tried: 1, 1/2, ..., 2^-(line_search-1) (rule "line")
                  patience:int=30,                # rejected steps in a row that end the run
                  cg_tol:float=1e-6,              # relative residual of the CG solves (matrix-free)
                  cg_maxiter:int=50,              # CG iterations per step (matrix-free)
@@ -190,47 +242,65 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                  progress:bool=True              # show a tqdm progress bar
                 )->History:
     "Damped Gauss-Newton (Levenberg-Marquardt) in kernel space with a grid line search; returns a `History`."
-    _check_gn_options(solver, damping, damping_floor, line_search, steps, max_seconds)
-    if factor not in FACTORS: raise ValueError(f"factor must be one of {FACTORS}, got {factor!r}.")
+    _check_gn_options(solver, damping, damping_floor, line_search, steps, max_seconds, rule)
+    if factor not in ("auto",) + FACTORS:
+        raise ValueError(f"factor must be one of {('auto',) + FACTORS}, got {factor!r}.")
     callbacks, _ = check_callbacks(callbacks, None)
     pinn = as_pinn(model, problem, points, dtype=dtype)
     w = check_weights(weights, pinn.names)
     d = loss_scaling(dict(zip(pinn.names, pinn.sizes)), w, convention)
     route = choose_solver(pinn, solver, max_bytes)
+    rule = ("search" if route == "dense" and adapt_damping else "line") if rule == "auto" else rule
+    if rule == "search" and route != "dense":
+        raise ValueError("rule='search' needs the dense solver (one factorisation serves every damping); "
+                         "use rule='line' with solver='cg'.")
+    if rule == "search" and not adapt_damping:
+        raise ValueError("rule='search' adapts the damping by construction; use rule='line' with adapt_damping=False.")
     hist = History(pinn.names, info=dict(problem=pinn.problem.name, optimizer="gauss-newton", solver=route, steps=steps,
                                          convention=convention, weights0=dict(w), damping0=damping, status="ok",
-                                         factor=factor if route == "dense" else None,
+                                         factor=factor if route == "dense" else None, rule=rule,
+                                         accelerate=bool(accelerate) if rule == "search" else None,
                                          damping_rule="levenberg-marquardt" if adapt_damping else "fixed"))
     if pinn.problem.exact is not None: hist.info["relative_l2_initial"] = pinn.relative_l2()
     run = _GNRun(pinn, d, w, convention, float(damping), float(damping_floor), adapt=bool(adapt_damping))
     advance = functools.partial(_gn_step, route=route, ts=0.5 ** np.arange(line_search), patience=patience,
                                 cg=dict(cg_tol=cg_tol, cg_maxiter=cg_maxiter), precond_rank=precond_rank,
-                                precond_every=precond_every, factor=factor)
+                                precond_every=precond_every, factor=factor, rule=rule, accelerate=bool(accelerate))
     bar = tqdm(total=steps, disable=not progress, desc=f"{pinn.problem.name} (Gauss-Newton)", leave=True)
     run_loop(run, hist, steps, advance, callbacks, max_seconds, bar)
     return _finish(run, hist, model, callbacks)
 
 # %% ../nbs/08_gauss_newton.ipynb #e937d407
+def _factor(run, factor, smallest):
+    ("'auto': the Gram matrix's eigendecomposition (3-5x cheaper) while the smallest damping tried, relative to "
+     "lambda_max, is 1000x above what it resolves (max(N, P) machine epsilons); the SVD below that.")
+    if factor != "auto": return factor
+    eps = np.finfo(np.dtype(run.pinn.dtype)).eps
+    return "eigh" if run.mu * smallest >= 1e3 * max(run.pinn.n_points, run.pinn.n_params) * eps else "svd"
+
 def _linearise(run, route, precond, cg, factor="svd"):
     "The step object at the current parameters: `DenseStep` or `MatrixFreeStep`."
     if route == "dense":
         r, J = run.pinn.linearize()
+        run.factors.append(factor)
         return r, DenseStep(r, J, run.d, factor)
     r = run.pinn.residuals()
     return r, MatrixFreeStep(run.pinn, r, run.d, precond, **cg)
 
-def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_every, factor):
+def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_every, factor, rule="line",
+             accelerate=True):
     "Linearise, take one damped step with a line search, record; end the run at non-finite residuals or convergence."
     names = run.pinn.names
     if route == "cg" and run.step % precond_every == 0: run.precond = _preconditioner(run.pinn, run.d, precond_rank)
-    r, lin = _linearise(run, route, run.precond, cg, factor)
+    smallest = DAMPING_GRID.min() if rule == "search" else 1.0
+    r, lin = _linearise(run, route, run.precond, cg, _factor(run, factor, smallest) if route == "dense" else factor)
     parts = dict(zip(names, np.split(r, np.cumsum(run.pinn.sizes)[:-1])))
     bad = [n for n, v in parts.items() if not np.all(np.isfinite(v))]
     if bad:
         run.end(Status.NONFINITE, f"stopped at step {run.step}: the residuals of term(s) {bad} are not finite.")
         warnings.warn(run.message, stacklevel=5); return
     run.rec.append((run.step, list(term_losses(parts).values()), dict(run.w)))
-    _attempt(run, lin, ts)
+    _search(run, lin, DAMPING_GRID, accelerate) if rule == "search" else _attempt(run, lin, ts)
     if route == "cg": run.cg_iterations.append(lin.iterations)
     run.elapsed.append(time.perf_counter() - run.t0)
     run.step += 1
@@ -245,6 +315,8 @@ def _finish(run, hist, model, callbacks) -> History:
                      elapsed=run.elapsed, final_weights=dict(run.w),
                      callback_seconds={type(cb).__name__: getattr(cb, "seconds", None) for cb in callbacks})
     if run.cg_iterations: hist.info["cg_iterations"] = run.cg_iterations
+    if run.factors: hist.info["factors"] = run.factors
+    if hist.info.get("rule") == "search": hist.info["accelerated"] = run.accelerated
     if run.pinn.problem.exact is not None: hist.info["relative_l2"] = run.pinn.relative_l2()
     if isinstance(model, nnx.Module): nnx.update(model, run.pinn.astype(model_dtype(model)).params)
     hist.pinn = run.pinn
