@@ -19,7 +19,8 @@ from .spectrum import top_eigs
 from .training import History, Status, RunState, run_loop, check_callbacks
 
 # %% auto #0
-__all__ = ['FACTORS', 'SOLVERS', 'RULES', 'DAMPING_GRID', 'DenseStep', 'MatrixFreeStep', 'choose_solver', 'gauss_newton']
+__all__ = ['FACTORS', 'SOLVERS', 'RULES', 'DAMPING_GRID', 'SWITCH_LENGTH', 'SWITCH_WINDOW', 'DenseStep', 'MatrixFreeStep',
+           'choose_solver', 'gauss_newton']
 
 # %% ../nbs/08_gauss_newton.ipynb #8a47a302
 FACTORS = ("svd", "eigh")
@@ -115,6 +116,7 @@ def _preconditioner(pinn, d, k):
 SOLVERS = ("auto", "dense", "cg")
 RULES = ("auto", "search", "line")
 DAMPING_GRID = 10.0 ** np.arange(-3, 4)          # the search's dampings, as multiples of the current one
+SWITCH_LENGTH, SWITCH_WINDOW = 2.0 ** -8, 5      # "auto": the search once the line search's steps are this short
 
 def _check_gn_options(solver, damping, damping_floor, line_search, steps, max_seconds, rule="auto"):
     if solver not in SOLVERS: raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}.")
@@ -151,7 +153,7 @@ class _GNRun(RunState):
         self.d, self.convention, self.mu, self.floor, self.adapt = d, convention, mu, floor, adapt
         self.rejected, self.precond = 0, None
         self.damping, self.lengths, self.elapsed, self.cg_iterations = [], [], [], []  # absolute damping, step length
-        self.accelerated, self.factors = [], []                                       # (0: rejected), seconds, CG
+        self.accelerated, self.factors, self.rule, self.switched = [], [], "line", None   # (0: rejected), seconds, CG
     def weights_changed(self):
         self.d = loss_scaling(dict(zip(self.pinn.names, self.pinn.sizes)), self.w, self.convention)
 
@@ -250,7 +252,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     w = check_weights(weights, pinn.names)
     d = loss_scaling(dict(zip(pinn.names, pinn.sizes)), w, convention)
     route = choose_solver(pinn, solver, max_bytes)
-    rule = ("search" if route == "dense" and adapt_damping else "line") if rule == "auto" else rule
+    rule = rule if route == "dense" and adapt_damping else ("line" if rule == "auto" else rule)
     if rule == "search" and route != "dense":
         raise ValueError("rule='search' needs the dense solver (one factorisation serves every damping); "
                          "use rule='line' with solver='cg'.")
@@ -287,13 +289,24 @@ def _linearise(run, route, precond, cg, factor="svd"):
     r = run.pinn.residuals()
     return r, MatrixFreeStep(run.pinn, r, run.d, precond, **cg)
 
+def _switch(run, rule):
+    ("The rule of the next step. 'auto' starts with the line search and turns to the damping search for the rest of "
+     "the run when the median of its last accepted step lengths is at most `SWITCH_LENGTH`: the linear model is "
+     "trusted only along a tiny part of the step, whose shape (not its length) must change.")
+    if rule != "auto": return rule
+    acc = [t for t in run.lengths if t > 0][-SWITCH_WINDOW:]
+    if run.rule == "line" and len(acc) == SWITCH_WINDOW and np.median(acc) <= SWITCH_LENGTH:
+        run.rule, run.switched = "search", run.step
+    return run.rule
+
 def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_every, factor, rule="line",
              accelerate=True):
     "Linearise, take one damped step with a line search, record; end the run at non-finite residuals or convergence."
     names = run.pinn.names
     if route == "cg" and run.step % precond_every == 0: run.precond = _preconditioner(run.pinn, run.d, precond_rank)
-    smallest = DAMPING_GRID.min() if rule == "search" else 1.0
-    r, lin = _linearise(run, route, run.precond, cg, _factor(run, factor, smallest) if route == "dense" else factor)
+    rule = _switch(run, rule)
+    fac = (_factor(run, factor, DAMPING_GRID.min()) if rule == "search" else "svd" if factor == "auto" else factor)
+    r, lin = _linearise(run, route, run.precond, cg, fac if route == "dense" else factor)
     parts = dict(zip(names, np.split(r, np.cumsum(run.pinn.sizes)[:-1])))
     bad = [n for n, v in parts.items() if not np.all(np.isfinite(v))]
     if bad:
@@ -316,7 +329,7 @@ def _finish(run, hist, model, callbacks) -> History:
                      callback_seconds={type(cb).__name__: getattr(cb, "seconds", None) for cb in callbacks})
     if run.cg_iterations: hist.info["cg_iterations"] = run.cg_iterations
     if run.factors: hist.info["factors"] = run.factors
-    if hist.info.get("rule") == "search": hist.info["accelerated"] = run.accelerated
+    if hist.info.get("rule") in ("search", "auto"): hist.info.update(accelerated=run.accelerated, switched=run.switched)
     if run.pinn.problem.exact is not None: hist.info["relative_l2"] = run.pinn.relative_l2()
     if isinstance(model, nnx.Module): nnx.update(model, run.pinn.astype(model_dtype(model)).params)
     hist.pinn = run.pinn
