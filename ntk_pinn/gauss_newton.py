@@ -228,7 +228,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                  damping:float=1e-6,             # initial damping, relative to lambda_max of the kernel
                  damping_floor:float=1e-14,      # smallest damping, relative to lambda_max
                  adapt_damping:bool=True,        # adapt the damping (False: `damping` fixed, as in ENGD; rule "line")
-                 rule:str="auto",                # "search" (dampings searched, dense), "line" (LM + line search)
+                 rule:str="line",                # "line" (LM + line search), "search" (dampings, dense) or "auto"
                  accelerate:bool=True,           # geodesic acceleration in the search (second-order path correction)
                  factor:str="auto",              # dense step: "svd" of D^1/2 J, "eigh" of its Gram, or "auto"
                  line_search:int=12,             # step lengths tried: 1, 1/2, ..., 2^-(line_search-1) (rule "line")
