@@ -5,7 +5,7 @@
   python cases.py memory        WHAT N [CHUNK]   # peak extra memory of one computation (fresh process)
   python cases.py topk          N K              # matrix-free top-k of the Poisson PINN kernel
   python cases.py laplacian     DIM N REPS       # Jacobian of -Laplacian(u): forward-over-forward vs forward-over-reverse
-  python cases.py gauss_newton  NET METHOD BUDGET SEED [LR]  # 2-D Poisson, float64: gn-search, gn-svd, gn-eigh, gn-cg, engd-w, adam, lbfgs
+  python cases.py gauss_newton  NET METHOD BUDGET SEED [LR]  # 2-D Poisson, float64: gn, gn-search, gn-svd, gn-eigh, gn-cg, engd-w, adam, lbfgs
   python cases.py large_spectrum N ROUTE         # top-20 (jacobian, sketch, lanczos) or the Gram route, 2-[64,64,64]-1
   python cases.py scaling WHAT N PROCS PID PORT  # one process of a 1- or 2-process job (WHAT: matvec or kernel)
 """
@@ -183,11 +183,13 @@ def topk(n, k):
                 peak_extra_mb=peak_mb() - base, dense_kernel_gb=(n + 2) ** 2 * 8 / 2**30)
 
 GN_METHODS = {  # method -> gauss_newton options (float64, dense unless said)
-    "gn-search": dict(solver="dense"),                       # the default: damping search + acceleration, factor auto
-    "gn-svd": dict(solver="dense", factor="svd", rule="line"),   # LM + line search, the SVD of D^1/2 J
-    "gn-eigh": dict(solver="dense", factor="eigh", rule="line"), # LM + line search, eigh of the formed Gram matrix
+    "gn": dict(solver="dense"),                              # the default: LM + geodesic line search, factor auto
+    "gn-search": dict(solver="dense", rule="search"),        # damping search + acceleration
+    "gn-svd": dict(solver="dense", factor="svd", accelerate=False),   # LM + straight line search, the SVD of D^1/2 J
+    "gn-eigh": dict(solver="dense", factor="eigh", accelerate=False), # LM + straight line search, eigh of the Gram
     "gn-cg": dict(solver="cg"),                              # matrix-free: preconditioned CG on (A + mu I) alpha = s
-    "engd-w": dict(solver="dense", factor="svd", rule="line", adapt_damping=False, damping=1e-12, line_search=30),  # ENGD-Woodbury
+    "engd-w": dict(solver="dense", factor="svd", accelerate=False, adapt_damping=False, damping=1e-12,
+                   line_search=30),                          # ENGD-Woodbury: fixed damping, straight line search
 }
 
 def gn_case(net, method, budget, seed=0, lr=None):

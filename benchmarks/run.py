@@ -108,7 +108,7 @@ def topk_scaling(q):
 
 ADAM_LRS = (3e-2, 1e-2, 3e-3, 1e-3, 3e-4)                # Adam's grid, each with a decay to lr/100 over the run
 GN_SEEDS = (0, 1, 2)
-GN_METHODS = ("gn-search", "gn-svd", "gn-eigh", "gn-cg", "engd-w", "adam", "lbfgs")
+GN_METHODS = ("gn", "gn-search", "gn-svd", "gn-eigh", "gn-cg", "engd-w", "adam", "lbfgs")
 
 GN_BUDGETS = dict(small=600, large=900)       # seconds per optimizer; --gn-budgets overrides (the targets' budgets)
 

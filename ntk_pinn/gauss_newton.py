@@ -154,36 +154,45 @@ class _GNRun(RunState):
         self.rejected, self.precond = 0, None
         self.damping, self.lengths, self.elapsed, self.cg_iterations = [], [], [], []  # absolute damping, step length
         self.accelerated, self.factors, self.rule, self.switched = [], [], "line", None   # (0: rejected), seconds, CG
+        self.trusted = False                                     # the line search's steps reached length 1/2
     def weights_changed(self):
         self.d = loss_scaling(dict(zip(self.pinn.names, self.pinn.sizes)), self.w, self.convention)
 
-def _attempt(run:_GNRun, lin, ts):
-    "One damped step with a grid line search; updates the damping by the LM rule. Returns the new loss, or None."
+def _attempt(run:_GNRun, lin, ts, accelerate=False):
+    ("One damped step with a grid line search — along the straight step $t v$ and, with `accelerate`, along its "
+     "geodesic path $t v + t^2 a/2$ too; updates the damping by the LM rule. Returns the new loss, or None.")
     L0 = 0.5 * float(lin.s @ lin.s)
     mu = run.mu * lin.lambda_max
     dth = lin.direction(mu)
     theta = run.pinn.flat_params()
-    Ls = run.pinn.batched_loss(theta[None] + ts[:, None] * dth[None], run.d)
+    steps = ts[:, None] * dth[None]
+    a = _acceleration(run, lin, theta, dth, mu, h=None, alpha=None) if accelerate else None
+    if a is not None: steps = np.concatenate([steps, steps + 0.5 * (ts ** 2)[:, None] * a[None]])
+    Ls = run.pinn.batched_loss(theta[None] + steps, run.d)
     Ls = np.where(np.isfinite(Ls), Ls, np.inf)
-    k = int(np.argmin(Ls))
-    run.damping.append(mu)
+    k = int(np.argmin(Ls)); t = float(ts[k % len(ts)])
+    run.damping.append(mu); run.accelerated.append(bool(k >= len(ts) and Ls[k] < L0))
     if not Ls[k] < L0:
         if run.adapt: run.mu *= 8
         run.rejected += 1; run.lengths.append(0.0); return None
-    rho = (L0 - Ls[k]) / max(L0 - lin.linear_loss(dth, ts[k]), np.finfo(float).tiny)
+    rho = (L0 - Ls[k]) / max(L0 - lin.linear_loss(dth, t), np.finfo(float).tiny)
     if run.adapt and rho > 0.5: run.mu = max(run.mu / 3, run.floor)
     elif run.adapt and rho < 0.25: run.mu *= 2
-    run.pinn, run.rejected = run.pinn.with_params(theta + ts[k] * dth), 0
-    run.lengths.append(float(ts[k]))
+    run.pinn, run.rejected = run.pinn.with_params(theta + steps[k]), 0
+    run.lengths.append(t)
     return float(Ls[k])
 
 def _acceleration(run, lin, theta, v, mu, h=0.1, alpha=0.75):
     ("The geodesic acceleration $a = -\\tilde J^\\top(A+\\mu I)^{-1}\\tilde r''[v, v]$ of the step $v$, with the "
-     "second directional derivative of the residuals by a finite difference of step `h`; `None` when "
+     "second directional derivative of the residuals by a finite difference of step `h` (`None`: the move $h v$ is "
+     "1% of $\\|\\theta\\|$, at most $v/10$); `None` when it is not finite or, with `alpha`, when "
      "$2\\|a\\|/\\|v\\| > \\alpha$ (the path bends too much to trust).")
+    nv = float(np.linalg.norm(v))
+    if h is None: h = min(0.1, 1e-2 * max(float(np.linalg.norm(theta)), 1.0) / max(nv, np.finfo(float).tiny))
     s_h = np.sqrt(run.d) * np.asarray(run.pinn.with_params(theta + h * v).residuals())
     a = lin.solve((2 / h) * ((s_h - lin.s) / h - lin.Jt @ v), mu)
-    return a if np.all(np.isfinite(a)) and 2 * np.linalg.norm(a) <= alpha * np.linalg.norm(v) else None
+    ok = np.all(np.isfinite(a)) and (alpha is None or 2 * np.linalg.norm(a) <= alpha * nv)
+    return a if ok else None
 
 def _search(run, lin, grid, accelerate=True):
     ("One step: the plain step $v(\\mu)$ when the loss falls by at least 3/4 of the linear model's prediction "
@@ -229,7 +238,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                  damping_floor:float=1e-14,      # smallest damping, relative to lambda_max
                  adapt_damping:bool=True,        # adapt the damping (False: `damping` fixed, as in ENGD; rule "line")
                  rule:str="line",                # "line" (LM + line search), "search" (dampings, dense) or "auto"
-                 accelerate:bool=True,           # geodesic acceleration in the search (second-order path correction)
+                 accelerate:bool=True,           # geodesic acceleration (dense): the second-order path, scored too
                  factor:str="auto",              # dense step: "svd" of D^1/2 J, "eigh" of its Gram, or "auto"
                  line_search:int=12,             # step lengths tried: 1, 1/2, ..., 2^-(line_search-1) (rule "line")
                  patience:int=30,                # rejected steps in a row that end the run
@@ -261,7 +270,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     hist = History(pinn.names, info=dict(problem=pinn.problem.name, optimizer="gauss-newton", solver=route, steps=steps,
                                          convention=convention, weights0=dict(w), damping0=damping, status="ok",
                                          factor=factor if route == "dense" else None, rule=rule,
-                                         accelerate=bool(accelerate) if rule == "search" else None,
+                                         accelerate=bool(accelerate) if route == "dense" else None,
                                          damping_rule="levenberg-marquardt" if adapt_damping else "fixed"))
     if pinn.problem.exact is not None: hist.info["relative_l2_initial"] = pinn.relative_l2()
     run = _GNRun(pinn, d, w, convention, float(damping), float(damping_floor), adapt=bool(adapt_damping))
@@ -275,8 +284,14 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
 # %% ../nbs/08_gauss_newton.ipynb #e937d407
 def _factor(run, factor, smallest):
     ("'auto': the Gram matrix's eigendecomposition (3-5x cheaper) while the smallest damping tried, relative to "
-     "lambda_max, is 1000x above what it resolves (max(N, P) machine epsilons); the SVD below that.")
+     "lambda_max, is 1000x above what it resolves (max(N, P) machine epsilons); the SVD below that. Under the line "
+     "search (`smallest=None`): the eigendecomposition while the steps are cut short (the direction then only guides "
+     "a short move), the SVD for the rest of the run once the median of the last three accepted lengths is 1/2 "
+     "or more.")
     if factor != "auto": return factor
+    if smallest is None:
+        run.trusted = run.trusted or (len(run.lengths) >= 3 and np.median(run.lengths[-3:]) >= 0.5)
+        return "svd" if run.trusted else "eigh"
     eps = np.finfo(np.dtype(run.pinn.dtype)).eps
     return "eigh" if run.mu * smallest >= 1e3 * max(run.pinn.n_points, run.pinn.n_params) * eps else "svd"
 
@@ -305,7 +320,7 @@ def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_e
     names = run.pinn.names
     if route == "cg" and run.step % precond_every == 0: run.precond = _preconditioner(run.pinn, run.d, precond_rank)
     rule = _switch(run, rule)
-    fac = (_factor(run, factor, DAMPING_GRID.min()) if rule == "search" else "svd" if factor == "auto" else factor)
+    fac = _factor(run, factor, DAMPING_GRID.min() if rule == "search" else None)
     r, lin = _linearise(run, route, run.precond, cg, fac if route == "dense" else factor)
     parts = dict(zip(names, np.split(r, np.cumsum(run.pinn.sizes)[:-1])))
     bad = [n for n, v in parts.items() if not np.all(np.isfinite(v))]
@@ -313,7 +328,8 @@ def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_e
         run.end(Status.NONFINITE, f"stopped at step {run.step}: the residuals of term(s) {bad} are not finite.")
         warnings.warn(run.message, stacklevel=5); return
     run.rec.append((run.step, list(term_losses(parts).values()), dict(run.w)))
-    _search(run, lin, DAMPING_GRID, accelerate) if rule == "search" else _attempt(run, lin, ts)
+    if rule == "search": _search(run, lin, DAMPING_GRID, accelerate)
+    else: _attempt(run, lin, ts, accelerate and route == "dense")
     if route == "cg": run.cg_iterations.append(lin.iterations)
     run.elapsed.append(time.perf_counter() - run.t0)
     run.step += 1
@@ -329,7 +345,8 @@ def _finish(run, hist, model, callbacks) -> History:
                      callback_seconds={type(cb).__name__: getattr(cb, "seconds", None) for cb in callbacks})
     if run.cg_iterations: hist.info["cg_iterations"] = run.cg_iterations
     if run.factors: hist.info["factors"] = run.factors
-    if hist.info.get("rule") in ("search", "auto"): hist.info.update(accelerated=run.accelerated, switched=run.switched)
+    if run.accelerated: hist.info["accelerated"] = run.accelerated
+    if hist.info.get("rule") == "auto": hist.info["switched"] = run.switched
     if run.pinn.problem.exact is not None: hist.info["relative_l2"] = run.pinn.relative_l2()
     if isinstance(model, nnx.Module): nnx.update(model, run.pinn.astype(model_dtype(model)).params)
     hist.pinn = run.pinn
