@@ -290,7 +290,8 @@ def _factor(run, factor, smallest):
      "or more.")
     if factor != "auto": return factor
     if smallest is None:
-        run.trusted = run.trusted or (len(run.lengths) >= 3 and np.median(run.lengths[-3:]) >= 0.5)
+        acc = [t for t in run.lengths if t > 0][-3:]
+        run.trusted = run.trusted or (len(acc) == 3 and np.median(acc) >= 0.5)
         return "svd" if run.trusted else "eigh"
     eps = np.finfo(np.dtype(run.pinn.dtype)).eps
     return "eigh" if run.mu * smallest >= 1e3 * max(run.pinn.n_points, run.pinn.n_params) * eps else "svd"
