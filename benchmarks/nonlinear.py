@@ -8,7 +8,8 @@ momentum y and continuity, 150 boundary points for each of u, v and p: 2,250 res
 poisson2d-c (PINNacle's Poisson2d-C, a square with four holes, 2-[50,50,50]-1, 2,000 + 400 + 200 points; the error is
 PINNacle's L2RE on its 1,246 reference nodes).
 METHOD: gn (the defaults), gn-straight (the straight line search on the SVD: the earlier defaults), gn-search
-(rule="search"), adam (constant step LR, default 1e-3). Everything in float64; the seed draws the initialisation and
+(rule="search"), adam (constant step LR, default 1e-3), adam-decay (LR decaying to 1/100 over the steps
+that fit the budget). Everything in float64; the seed draws the initialisation and
 the points. The error is the relative L2 error on a grid of about 10,000 points, per output component and joint.
 """
 import json, sys, time
@@ -83,11 +84,16 @@ def run(case, method, budget, seed, lr=1e-3):
     if method == "adam":
         nk.train(make(), lr=lr, steps=100, progress=False)                   # warm-up: compiles everything
         h = nk.train(make(), lr=lr, steps=10 ** 9, max_seconds=budget, progress=False)
+    elif method == "adam-decay":                                             # decays to 1/100 over the budget's steps
+        nk.train(make(), lr=lr, steps=300, progress=False)                   # warm-up: compiles everything
+        t0 = time.perf_counter(); nk.train(make(), lr=lr, steps=300, progress=False)
+        n = int(budget * 300 / (time.perf_counter() - t0))                   # the steps that fit the budget
+        h = nk.train(make(), optimizer=nk.decaying_adam(lr, n), steps=n, max_seconds=budget, progress=False)
     else:
         nk.gauss_newton(make(), steps=2, progress=False, **GN[method])
         h = nk.gauss_newton(make(), steps=10 ** 9, max_seconds=budget, progress=False, **GN[method])
     comp, joint = errors(h.pinn, prob, nodes=nodes)
-    return dict(case=case, method=method, budget=budget, seed=seed, lr=lr if method == "adam" else None,
+    return dict(case=case, method=method, budget=budget, seed=seed, lr=lr if method.startswith("adam") else None,
                 steps=len(h), seconds=h.info["wall_seconds"], loss=float(h.total[-1]), relative_l2=joint,
                 relative_l2_components=comp, n_points=h.pinn.n_points, n_params=h.pinn.n_params)
 
