@@ -16,7 +16,7 @@ from .losses import loss_scaling, check_weights, term_losses
 from .pinn import PINN, as_pinn
 from .ntk import pinn_ntk_operator
 from .spectrum import top_eigs
-from .training import History, Status, RunState, run_loop, check_callbacks
+from .training import History, Status, RunState, run_loop, check_callbacks, start_checkpoints, _checkpoint_facts
 
 # %% auto #0
 __all__ = ['FACTORS', 'SOLVERS', 'RULES', 'DAMPING_GRID', 'SWITCH_LENGTH', 'SWITCH_WINDOW', 'DenseStep', 'MatrixFreeStep',
@@ -110,7 +110,7 @@ def _preconditioner(pinn, d, k):
     "The top-k eigenpairs of the effective kernel, by Lanczos on the matrix-free operator: `(U, eigenvalues)`."
     op = pinn_ntk_operator(pinn).scaled(d)
     te = top_eigs(op, k=min(k, op.n - 1), tol=1e-6)
-    return te.eigenvectors, te.eigenvalues
+    return np.ascontiguousarray(te.eigenvectors), np.asarray(te.eigenvalues)   # C order, as a checkpoint restores it
 
 # %% ../nbs/08_gauss_newton.ipynb #58741a42
 SOLVERS = ("auto", "dense", "cg")
@@ -157,6 +157,15 @@ class _GNRun(RunState):
         self.trusted = False                                     # the line search's steps reached length 1/2
     def weights_changed(self):
         self.d = loss_scaling(dict(zip(self.pinn.names, self.pinn.sizes)), self.w, self.convention)
+    KEPT = ("mu", "rejected", "trusted", "rule", "switched", "damping", "lengths", "elapsed", "accelerated", "factors",
+            "cg_iterations")                                 # what a checkpoint carries besides the parameters
+    def save_state(self):
+        arrays = {} if self.precond is None else {"precond.U": self.precond[0], "precond.lam": self.precond[1]}
+        return arrays, {k: getattr(self, k) for k in self.KEPT}
+    def load_state(self, arrays, meta):
+        for k in self.KEPT: setattr(self, k, meta[k])
+        self.mu = float(self.mu)
+        if "precond.U" in arrays: self.precond = (arrays["precond.U"], arrays["precond.lam"])
 
 def _attempt(run:_GNRun, lin, ts, accelerate=False):
     ("One damped step with a grid line search — along the straight step $t v$ and, with `accelerate`, along its "
@@ -250,7 +259,11 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                  max_seconds:float|None=None,    # wall-clock budget
                  dtype="float64",                # precision of the whole run
                  max_bytes:int|None=None,        # memory budget (default: half of physical memory)
-                 progress:bool=True              # show a tqdm progress bar
+                 progress:bool=True,             # show a tqdm progress bar
+                 checkpoint=None,                # a folder to write checkpoints into (None: none)
+                 checkpoint_every:int|None=None, # steps between checkpoints
+                 checkpoint_seconds:float|None=None, # seconds between checkpoints (default 60 when neither is given)
+                 resume=False                    # True: continue from `checkpoint` if it holds one; or a folder
                 )->History:
     "Damped Gauss-Newton (Levenberg-Marquardt) in kernel space with a grid line search; returns a `History`."
     _check_gn_options(solver, damping, damping_floor, line_search, steps, max_seconds, rule)
@@ -277,8 +290,11 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     advance = functools.partial(_gn_step, route=route, ts=0.5 ** np.arange(line_search), patience=patience,
                                 cg=dict(cg_tol=cg_tol, cg_maxiter=cg_maxiter), precond_rank=precond_rank,
                                 precond_every=precond_every, factor=factor, rule=rule, accelerate=bool(accelerate))
-    bar = tqdm(total=steps, disable=not progress, desc=f"{pinn.problem.name} (Gauss-Newton)", leave=True)
-    run_loop(run, hist, steps, advance, callbacks, max_seconds, bar)
+    facts = _checkpoint_facts(pinn, "gauss_newton", solver=route, rule=rule)
+    ckpt = start_checkpoints(run, hist, callbacks, checkpoint, checkpoint_every, checkpoint_seconds, resume, facts)
+    bar = tqdm(total=steps, initial=min(run.step, steps), disable=not progress,
+               desc=f"{pinn.problem.name} (Gauss-Newton)", leave=True)
+    run_loop(run, hist, steps, advance, callbacks, max_seconds, bar, ckpt)
     return _finish(run, hist, model, callbacks)
 
 # %% ../nbs/08_gauss_newton.ipynb #e937d407

@@ -24,6 +24,7 @@ from .pinn import PINN, as_pinn
 from .ntk import pinn_ntk, pinn_ntk_diagonal
 from .spectrum import spectrum
 from .dynamics import stability_limit, warn_unstable, kernel_drift, param_drift, kernel_alignment
+from .checkpoint import Checkpointer, latest, jsonable, tree_arrays, tree_signature
 
 # %% auto #0
 __all__ = ['FINAL_CALLBACKS', 'History', 'compare', 'TrainState', 'NTKTracker', 'RelativeErrorLog', 'NTKWeights', 'Status',
@@ -54,30 +55,31 @@ class History:
                 f"status: {self.info.get('status', 'ok')})")
 
 # %% ../nbs/07_training.ipynb #e570fc17
-def _jsonable(x):
-    if isinstance(x, dict): return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)): return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray): return x.tolist()
-    if isinstance(x, (np.floating, np.integer)): return x.item()
-    if isinstance(x, float) and not math.isfinite(x): return str(x)
-    return x
+@patch
+def to_dict(self:History) -> dict:
+    "The history as plain JSON data (arrays as lists, non-finite floats as strings)."
+    return jsonable(dict(names=list(self.names), steps=self.steps, losses=self.losses, weights=self.weights,
+                         snapshots=self.snapshots, info=self.info))
+
+@patch(cls_method=True)
+def from_dict(cls:History, d:dict) -> History:
+    "The history of `History.to_dict`."
+    arr = lambda m: None if m is None else {k: np.asarray(v, float) for k, v in m.items()}
+    snaps = [{k: (np.asarray(v) if isinstance(v, list) else v) for k, v in s.items()} for s in d["snapshots"]]
+    steps = None if d["steps"] is None else np.asarray(d["steps"])
+    return cls(tuple(d["names"]), steps, arr(d["losses"]), arr(d["weights"]), snaps, d["info"])
 
 @patch
 def save(self:History, path) -> Path:
     "Write the history as JSON (arrays as lists)."
     path = Path(path)
-    d = dict(names=list(self.names), steps=self.steps, losses=self.losses, weights=self.weights,
-             snapshots=self.snapshots, info=self.info)
-    path.write_text(json.dumps(_jsonable(d)))
+    path.write_text(json.dumps(self.to_dict()))
     return path
 
 @patch(cls_method=True)
 def load(cls:History, path) -> History:
     "Read a history written by `History.save`."
-    d = json.loads(Path(path).read_text())
-    arr = lambda m: {k: np.asarray(v, float) for k, v in m.items()}
-    snaps = [{k: (np.asarray(v) if isinstance(v, list) else v) for k, v in s.items()} for s in d["snapshots"]]
-    return cls(tuple(d["names"]), np.asarray(d["steps"]), arr(d["losses"]), arr(d["weights"]), snaps, d["info"])
+    return cls.from_dict(json.loads(Path(path).read_text()))
 
 @patch
 def snapshot_series(self:History, key:str) -> tuple:
@@ -138,7 +140,8 @@ class NTKTracker:
         pinn = self._pinn(st)
         K = pinn_ntk(pinn, method=self.method)
         s = spectrum(K, vectors=False)
-        if self.K0 is None: self.K0 = K
+        if self.K0 is None:                  # the first call; after a resume, the kernel at step 0 is recomputed
+            self.K0 = K if st.step == 0 else pinn_ntk(self._base.with_params(st.params0), method=self.method)
         rec = dict(step=st.step, lambda_max=s.lambda_max, numerical_rank=s.numerical_rank, route=s.route,
                    condition_number_lower_bound=s.condition_number_lower_bound, min_resolved=s.min_resolved,
                    effective_rank=s.effective_rank, participation_ratio=s.participation_ratio, decay_rate=s.decay.rate,
@@ -298,11 +301,14 @@ FINAL_CALLBACKS = (Status.DONE, Status.CONVERGED, Status.TIME_BUDGET)   # ends a
 
 # %% ../nbs/07_training.ipynb #359b0d3e
 class RunState:
-    "What both trainers keep during a run: the PINN, the weights, the clock, the recorded losses, and how it ended."
+    ("What both trainers keep during a run: the PINN, the weights, the clock, the recorded losses, and how it ended; "
+     "`snapshot` and `restore` carry it through a checkpoint (a trainer adds its own state in `save_state`).")
     def __init__(self, pinn:PINN, w:dict, params0=None):
         self.pinn, self.w, self.params0, self.t0 = pinn, w, params0, time.perf_counter()
         self.step, self.status, self.message, self.rec = 0, None, "ok", []   # rec: (step, losses per term, weights)
+        self.ckpt = None                                                     # the run's `Checkpointer`, if any
     def current(self) -> PINN: return self.pinn
+    def set_params(self, params): self.pinn = self.pinn.with_params(params)
     def weights_changed(self): "Called after callbacks (which may change the weights)."
     def state(self, hist) -> TrainState:
         return TrainState(self.step, self.current(), dict(self.w), hist, self.params0, time.perf_counter() - self.t0)
@@ -312,16 +318,46 @@ class RunState:
         if stop is not None and not final:
             self.end(Status.CALLBACK, f"stopped by a callback at step {self.step}: {stop}")
         self.weights_changed()
+    def save_state(self) -> tuple: return {}, {}
+    def load_state(self, arrays:dict, meta:dict): pass
+    def snapshot(self, hist, callbacks) -> tuple:
+        "`(arrays, meta)`: everything a resumed run needs to continue exactly where this one is."
+        arrays, meta = self.save_state()
+        for name, tree in (("params", self.current().params), ("params0", self.params0)):
+            arrays.update({f"{name}.{i}": a for i, a in enumerate(tree_arrays(tree))})
+        meta.update(step=self.step, w=self.w, seconds=time.perf_counter() - self.t0, history=hist.to_dict(),
+                    rec=[[int(s), [float(x) for x in ls], w] for s, ls, w in self.rec],
+                    callbacks=[cb.state_dict() if hasattr(cb, "state_dict") else None for cb in callbacks])
+        return arrays, meta
+    def restore(self, arrays:dict, meta:dict, hist, callbacks):
+        "Continue from a checkpoint's `(arrays, meta)`; the history's snapshots and information come back too."
+        tree = lambda name, like: jax.tree.unflatten(jax.tree.structure(like), [
+            arrays[f"{name}.{i}"] for i in range(len(jax.tree.leaves(like)))])
+        self.set_params(tree("params", self.pinn.params))
+        self.params0 = self.pinn.with_params(tree("params0", self.pinn.params)).params
+        self.step, self.w = int(meta["step"]), {k: float(v) for k, v in meta["w"].items()}
+        self.rec = [(s, np.asarray(ls, float), dict(w)) for s, ls, w in meta["rec"]]
+        self.t0 = time.perf_counter() - float(meta["seconds"])
+        saved = History.from_dict(meta["history"])
+        hist.snapshots, info = saved.snapshots, dict(saved.info)
+        info.update(steps=hist.info["steps"], resumed=info.get("resumed", []) + [self.step])
+        hist.info = info
+        for cb, s in zip(callbacks, meta.get("callbacks", [])):
+            if s is not None and hasattr(cb, "load_state_dict"): cb.load_state_dict(s)
+        self.load_state(arrays, meta)
+        self.weights_changed()
 
-def run_loop(run:RunState, hist:History, steps:int, advance, callbacks, max_seconds, bar) -> RunState:
-    ("Call `advance(run, hist, bar)` until `steps` are done or the run ends: callbacks when due, the time budget, "
-     "Ctrl-C, the final callbacks, and the history assembled.")
+def run_loop(run:RunState, hist:History, steps:int, advance, callbacks, max_seconds, bar, ckpt=None) -> RunState:
+    ("Call `advance(run, hist, bar)` until `steps` are done or the run ends: callbacks when due, checkpoints when due "
+     "(`ckpt`), the time budget, Ctrl-C, the final callbacks, and the history assembled.")
     try:
         while run.step < steps and run.status is None:
             if callbacks and any(run.step % cb.every == 0 for cb in callbacks):
                 run.callbacks(callbacks, hist)
                 if run.status is not None: break
             advance(run, hist, bar)
+            if ckpt is not None and run.status is None and ckpt.due(run.step):
+                ckpt.save(run.step, *run.snapshot(hist, callbacks))
             if (run.status is None and max_seconds is not None and run.step < steps
                     and time.perf_counter() - run.t0 >= max_seconds):
                 run.end(Status.TIME_BUDGET,
@@ -330,11 +366,39 @@ def run_loop(run:RunState, hist:History, steps:int, advance, callbacks, max_seco
         run.end(Status.INTERRUPTED, f"interrupted at step {run.step}; the history up to it is kept")
     bar.close()
     if run.status is None: run.status = Status.DONE
+    if ckpt is not None:                         # the end is written too (not after Ctrl-C or non-finite losses)
+        if run.status not in (Status.INTERRUPTED, Status.NONFINITE) and ckpt.saved_step != run.step:
+            ckpt.save(run.step, *run.snapshot(hist, callbacks))
+        ckpt.close()
+        hist.info["checkpoint"] = dict(folder=str(ckpt.directory), writes=ckpt.writes,
+                                       write_seconds=ckpt.write_seconds, last_step=ckpt.saved_step)
     if callbacks and run.status in FINAL_CALLBACKS: run.callbacks(callbacks, hist, final=True)
     hist.info.update(status=run.message, stop=run.status.value)
     assemble_history(hist, run.pinn.names, [r[0] for r in run.rec], [r[1] for r in run.rec], [r[2] for r in run.rec])
     return run
 
+def start_checkpoints(run:RunState, hist:History, callbacks, checkpoint, every, seconds, resume, expect:dict):
+    ("The run's `Checkpointer` (None without `checkpoint`), after restoring `run` from `resume` where asked: "
+     "`True` continues from `checkpoint` when it holds a checkpoint (and starts afresh when it does not), a folder "
+     "continues from that folder's newest readable checkpoint.")
+    if checkpoint is None and (every is not None or seconds is not None):
+        raise ValueError("checkpoint_every and checkpoint_seconds need checkpoint= (the folder to write into).")
+    if not (resume is None or isinstance(resume, (bool, str, Path))):
+        raise TypeError(f"resume must be True/False or a checkpoint folder, got {type(resume).__name__}.")
+    ckpt = None if checkpoint is None else Checkpointer(checkpoint, every, seconds, facts=expect)
+    if resume is True and ckpt is None:
+        raise ValueError("resume=True continues from the folder given as checkpoint=; pass checkpoint=<folder>, "
+                         "or resume=<folder> to continue from another one.")
+    src = (ckpt.directory if ckpt.steps() else None) if resume is True else (resume or None)
+    if ckpt is not None and ckpt.steps() and (src is None or Path(src).absolute() != ckpt.directory):
+        raise ValueError(f"checkpoint={str(ckpt.directory)!r} already holds checkpoints of a run (steps "
+                         f"{ckpt.steps()}): pass resume=True to continue it, or another folder for a new run.")
+    if src is not None:
+        arrays, meta = latest(src, expect)
+        run.restore(arrays, meta, hist, callbacks)
+        if ckpt is not None: ckpt.discard_after(run.step)          # newer but unreadable ones would be overwritten
+    run.ckpt = ckpt
+    return ckpt
 
 # %% ../nbs/07_training.ipynb #d3454968
 def _step_size_check(pinn, lr, weights, hist):
@@ -356,7 +420,11 @@ def train(model,                      # a prepared `PINN` or an NNX model (updat
           check_step_size:bool|None=None, # compare lr with 2/lambda_max of the effective kernel (default: for "sgd")
           max_seconds:float|None=None,# stop after the chunk in which this wall time is reached
           progress:bool=True,         # show a tqdm progress bar
-          chunk:int=100               # steps per compiled chunk (between progress updates and NaN checks)
+          chunk:int=100,              # steps per compiled chunk (between progress updates and NaN checks)
+          checkpoint=None,            # a folder to write checkpoints into (None: none)
+          checkpoint_every:int|None=None, # steps between checkpoints
+          checkpoint_seconds:float|None=None, # seconds between checkpoints (default 60 when neither is given)
+          resume=False                # True: continue from `checkpoint` if it holds one; or a checkpoint folder
          )->History:
     ("Train a PINN on $L = \\sum_i w_i\\,\\mathrm{mean}(r_i^2)$; "
      "an NNX `model` is updated in place, a `PINN` is left as it is.")
@@ -374,7 +442,8 @@ def train(model,                      # a prepared `PINN` or an NNX model (updat
     if pinn.problem.exact is not None: hist.info["relative_l2_initial"] = pinn.relative_l2()
     t_start = time.perf_counter()
     with local_x64(pinn.dtype):                              # a float64 PINN trains in float64
-        pinn, w = _loop(pinn, opt_key, steps, w, callbacks, resample, seed, progress, chunk, max_seconds, hist)
+        pinn, w = _loop(pinn, opt_key, steps, w, callbacks, resample, seed, progress, chunk, max_seconds, hist,
+                        (checkpoint, checkpoint_every, checkpoint_seconds, resume))
     hist.info["wall_seconds"] = time.perf_counter() - t_start
     hist.info["callback_seconds"] = {type(cb).__name__: getattr(cb, "seconds", None) for cb in callbacks}
     hist.info["final_weights"] = dict(w)
@@ -385,25 +454,45 @@ def train(model,                      # a prepared `PINN` or an NNX model (updat
 
 # %% ../nbs/07_training.ipynb #a8366c97
 class _Run(RunState):
-    "The state of one optax run: parameters and optimiser state beside the PINN."
-    def __init__(self, pinn, w, opt_state):
+    "The state of one optax run: parameters and optimiser state beside the PINN (and its points, when resampled)."
+    def __init__(self, pinn, w, opt_state, resample=None):
         super().__init__(pinn, w, jax.tree.map(lambda a: a, pinn.params))
-        self.params, self.opt_state = pinn.params, opt_state
+        self.params, self.opt_state, self.resample = pinn.params, opt_state, resample
     def current(self): return self.pinn.with_params(self.params)
+    def set_params(self, params): self.params = self.pinn.with_params(params).params
+    def save_state(self):
+        arrays = {f"opt.{i}": a for i, a in enumerate(tree_arrays(self.opt_state))}
+        if self.resample: arrays.update({f"points.{n}": np.asarray(X) for n, X in self.pinn.points.items()})
+        return arrays, {}
+    def load_state(self, arrays, meta):
+        leaves = [arrays[f"opt.{i}"] for i in range(len(jax.tree.leaves(self.opt_state)))]
+        with local_x64(self.pinn.dtype):
+            self.opt_state = jax.tree.unflatten(jax.tree.structure(self.opt_state), [jnp.asarray(a) for a in leaves])
+        if self.resample: self.pinn = self.pinn.with_points({n: arrays[f"points.{n}"] for n in self.pinn.names})
 
-def _loop(pinn, opt_key, steps, w, callbacks, resample, seed, progress, chunk, max_seconds, hist):
+def _checkpoint_facts(pinn, trainer:str, **extra) -> dict:
+    "What a checkpoint must share with the run that resumes from it."
+    from ntk_pinn import __version__
+    return dict(version=__version__, trainer=trainer, problem=pinn.problem.name, terms=list(pinn.names),
+                sizes=list(pinn.sizes), structure=tree_signature(pinn.params), dtype=str(pinn.dtype), **extra)
+
+def _loop(pinn, opt_key, steps, w, callbacks, resample, seed, progress, chunk, max_seconds, hist, ck=(None,) * 4):
     "Run the steps in compiled chunks with callbacks between them; returns the final PINN and weights."
-    run = _Run(pinn, w, _opt_init(opt_key)(pinn.params))
-    bar = tqdm(total=steps, disable=not progress, desc=pinn.problem.name, leave=True)
+    run = _Run(pinn, w, _opt_init(opt_key)(pinn.params), resample)
+    facts = _checkpoint_facts(pinn, "train", optimizer=repr(opt_key) if isinstance(opt_key, tuple) else "optax",
+                              opt_state=tree_signature(run.opt_state))
+    ckpt = start_checkpoints(run, hist, callbacks, *ck, facts)
+    bar = tqdm(total=steps, initial=min(run.step, steps), disable=not progress, desc=pinn.problem.name, leave=True)
     advance = functools.partial(_chunk, opt_key=opt_key, steps=steps, callbacks=callbacks, resample=resample,
                                 seed=seed, chunk=chunk)
-    run_loop(run, hist, steps, advance, callbacks, max_seconds, bar)
+    run_loop(run, hist, steps, advance, callbacks, max_seconds, bar, ckpt)
     return run.current(), run.w
 
 def _chunk(run, hist, bar, *, opt_key, steps, callbacks, resample, seed, chunk):
     "One compiled chunk of steps (up to the next callback), or the end of the run at a non-finite loss."
     names = run.pinn.names
-    n = min([chunk, steps - run.step] + [cb.every - run.step % cb.every for cb in callbacks])
+    n = min([chunk, steps - run.step] + [cb.every - run.step % cb.every for cb in callbacks] +
+            ([run.ckpt.until_due(run.step)] if run.ckpt is not None and run.ckpt.every else []))
     if resample and run.step > 0 and run.step % resample == 0:
         fresh = run.pinn.problem.sample(dict(zip(names, run.pinn.sizes)), seed=seed + run.step)
         run.pinn = run.pinn.with_points(fresh)
