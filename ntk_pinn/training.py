@@ -18,7 +18,7 @@ from flax import nnx
 from tqdm.auto import tqdm
 from .operators import Problem
 from .numerics import cached, local_x64
-from .losses import check_weights, trace_rule_weights
+from .losses import check_weights, trace_rule_weights, term_losses
 from .engine import term_functions
 from .pinn import PINN, as_pinn
 from .ntk import pinn_ntk, pinn_ntk_diagonal
@@ -109,6 +109,7 @@ class TrainState:
     history: History
     params0: object             # parameters at step 0 (for drift)
     seconds: float = 0.0        # wall seconds since training started
+    points0: Mapping|None = None # the training points at step 0 (the points change when they are resampled)
     @property
     def problem(self) -> Problem: return self.pinn.problem
     @property
@@ -129,9 +130,11 @@ class NTKTracker:
         self.K0, self.kernels, self.seconds, self._base = None, [], 0.0, None
 
     def _pinn(self, st:TrainState) -> PINN:
-        "The tracking PINN at the current parameters: the trainer's (or the tracking points, checked once), in float64."
+        ("The tracking PINN at the current parameters: at the tracking points (checked once) or the training points "
+         "of step 0, in float64.")
         if self._base is None:
-            base = st.pinn if self.points is None else st.pinn.with_points(self.points)
+            pts = self.points if self.points is not None else st.points0
+            base = st.pinn if pts is None or pts is st.pinn.points else st.pinn.with_points(pts)
             self._base = as_pinn(base, dtype=self.dtype, chunk_size=self.chunk_size)
         return self._base.with_params(st.pinn.params)
 
@@ -306,12 +309,13 @@ class RunState:
     def __init__(self, pinn:PINN, w:dict, params0=None):
         self.pinn, self.w, self.params0, self.t0 = pinn, w, params0, time.perf_counter()
         self.step, self.status, self.message, self.rec = 0, None, "ok", []   # rec: (step, losses per term, weights)
-        self.ckpt = None                                                     # the run's `Checkpointer`, if any
+        self.ckpt, self.points0 = None, pinn.points                          # the run's `Checkpointer`, if any
     def current(self) -> PINN: return self.pinn
     def set_params(self, params): self.pinn = self.pinn.with_params(params)
     def weights_changed(self): "Called after callbacks (which may change the weights)."
     def state(self, hist) -> TrainState:
-        return TrainState(self.step, self.current(), dict(self.w), hist, self.params0, time.perf_counter() - self.t0)
+        return TrainState(self.step, self.current(), dict(self.w), hist, self.params0, time.perf_counter() - self.t0,
+                          self.points0)
     def end(self, status:Status, message:str): self.status, self.message = status, message
     def callbacks(self, callbacks, hist, final:bool=False):
         self.w, stop = run_callbacks(callbacks, self.state(hist), final)
@@ -326,6 +330,7 @@ class RunState:
         for name, tree in (("params", self.current().params), ("params0", self.params0)):
             arrays.update({f"{name}.{i}": a for i, a in enumerate(tree_arrays(tree))})
         meta.update(step=self.step, w=self.w, seconds=time.perf_counter() - self.t0, history=hist.to_dict(),
+                    probe=term_losses(self.current().residuals(by_term=True)),   # checked when resuming
                     rec=[[int(s), [float(x) for x in ls], w] for s, ls, w in self.rec],
                     callbacks=[cb.state_dict() if hasattr(cb, "state_dict") else None for cb in callbacks])
         return arrays, meta
@@ -345,7 +350,22 @@ class RunState:
         for cb, s in zip(callbacks, meta.get("callbacks", [])):
             if s is not None and hasattr(cb, "load_state_dict"): cb.load_state_dict(s)
         self.load_state(arrays, meta)
+        _check_probe(self.current(), meta.get("probe"))
         self.weights_changed()
+
+def _check_probe(pinn:PINN, probe:dict|None):
+    ("The checkpoint's per-term losses at its parameters and points, recomputed with this run's problem: a problem "
+     "with other coefficients (or other points) under the same name is refused here.")
+    if not probe: return
+    now, tol = term_losses(pinn.residuals(by_term=True)), 1e3 * float(np.finfo(np.dtype(pinn.dtype)).eps)
+    saved = {n: float(v) for n, v in probe.items()}
+    bad = [n for n in pinn.names if math.isfinite(saved.get(n, math.nan))
+           and not abs(now[n] - saved[n]) <= tol * max(abs(saved[n]), np.finfo(float).tiny)]
+    if bad:
+        got = ", ".join(f"{n}: {saved[n]:.6e} saved, {now[n]:.6e} now" for n in bad)
+        raise ValueError(f"the checkpoint is not of this run: at its parameters the loss of term(s) {bad} differs "
+                         f"({got}) — another problem (or coefficients) or other points; resume with the same problem "
+                         "and points, or start a new run in another folder.")
 
 def run_loop(run:RunState, hist:History, steps:int, advance, callbacks, max_seconds, bar, ckpt=None) -> RunState:
     ("Call `advance(run, hist, bar)` until `steps` are done or the run ends: callbacks when due, checkpoints when due "
@@ -462,13 +482,17 @@ class _Run(RunState):
     def set_params(self, params): self.params = self.pinn.with_params(params).params
     def save_state(self):
         arrays = {f"opt.{i}": a for i, a in enumerate(tree_arrays(self.opt_state))}
-        if self.resample: arrays.update({f"points.{n}": np.asarray(X) for n, X in self.pinn.points.items()})
+        if self.resample:
+            for key, pts in (("points", self.pinn.points), ("points0", self.points0)):
+                arrays.update({f"{key}.{n}": np.asarray(X) for n, X in pts.items()})
         return arrays, {}
     def load_state(self, arrays, meta):
         leaves = [arrays[f"opt.{i}"] for i in range(len(jax.tree.leaves(self.opt_state)))]
         with local_x64(self.pinn.dtype):
             self.opt_state = jax.tree.unflatten(jax.tree.structure(self.opt_state), [jnp.asarray(a) for a in leaves])
-        if self.resample: self.pinn = self.pinn.with_points({n: arrays[f"points.{n}"] for n in self.pinn.names})
+        if self.resample:
+            self.points0 = self.pinn.with_points({n: arrays[f"points0.{n}"] for n in self.pinn.names}).points
+            self.pinn = self.pinn.with_points({n: arrays[f"points.{n}"] for n in self.pinn.names})
 
 def _checkpoint_facts(pinn, trainer:str, **extra) -> dict:
     "What a checkpoint must share with the run that resumes from it."
@@ -492,6 +516,7 @@ def _chunk(run, hist, bar, *, opt_key, steps, callbacks, resample, seed, chunk):
     "One compiled chunk of steps (up to the next callback), or the end of the run at a non-finite loss."
     names = run.pinn.names
     n = min([chunk, steps - run.step] + [cb.every - run.step % cb.every for cb in callbacks] +
+            ([resample - run.step % resample] if resample else []) +              # fresh points exactly on time
             ([run.ckpt.until_due(run.step)] if run.ckpt is not None and run.ckpt.every else []))
     if resample and run.step > 0 and run.step % resample == 0:
         fresh = run.pinn.problem.sample(dict(zip(names, run.pinn.sizes)), seed=seed + run.step)
