@@ -11,7 +11,7 @@ import jax
 from flax import nnx
 from tqdm.auto import tqdm
 from .operators import Problem
-from .numerics import check_memory, physical_memory
+from .numerics import check_memory, physical_memory, memory_budget, check_int, check_positive
 from .losses import loss_scaling, check_weights, term_losses
 from .pinn import PINN, as_pinn
 from .ntk import pinn_ntk_operator
@@ -124,20 +124,19 @@ def _check_gn_options(solver, damping, damping_floor, line_search, steps, max_se
     for name, v in (("damping", damping), ("damping_floor", damping_floor)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
             raise ValueError(f"{name} must be a positive number (relative to lambda_max of the kernel), got {v!r}.")
-    if not (isinstance(line_search, int) and line_search >= 1):
-        raise ValueError(f"line_search must be a positive int (the number of step lengths 1, 1/2, ...), "
+    if not (isinstance(line_search, int) and not isinstance(line_search, bool) and 1 <= line_search <= 64):
+        raise ValueError(f"line_search must be a positive int (the number of step lengths 1, 1/2, ..., at most 64), "
                          f"got {line_search!r}.")
     if not (isinstance(steps, (int, np.integer)) and steps >= 0):
         raise ValueError(f"steps must be a non-negative int, got {steps!r}.")
-    if max_seconds is not None and not max_seconds > 0:
-        raise ValueError(f"max_seconds must be positive, got {max_seconds!r}.")
+    check_positive(max_seconds, "max_seconds", none=True)
 
 def choose_solver(pinn:PINN, solver:str="auto", max_bytes:int|None=None) -> str:
     ("The solver that runs: 'dense' when J and the Gram matrix fit in a quarter of the budget "
      "and min(N, P) <= 6000, else 'cg'.")
     N, P = pinn.n_points, pinn.n_params
     need = 8 * (N * P + 2 * min(N, P) ** 2)
-    budget = physical_memory() // 2 if max_bytes is None else max_bytes
+    budget = memory_budget(max_bytes)
     if solver == "dense":
         check_memory(need, f"The dense Gauss-Newton step (J: {N} x {P}, Gram {min(N, P)} x {min(N, P)})",
                      "Use solver='cg' (matrix-free conjugate gradients).", max_bytes)
@@ -267,6 +266,9 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                 )->History:
     "Damped Gauss-Newton (Levenberg-Marquardt) in kernel space with a grid line search; returns a `History`."
     _check_gn_options(solver, damping, damping_floor, line_search, steps, max_seconds, rule)
+    patience, cg_maxiter = check_int(patience, "patience"), check_int(cg_maxiter, "cg_maxiter")
+    precond_rank, precond_every = check_int(precond_rank, "precond_rank"), check_int(precond_every, "precond_every")
+    cg_tol = check_positive(cg_tol, "cg_tol")
     if factor not in ("auto",) + FACTORS:
         raise ValueError(f"factor must be one of {('auto',) + FACTORS}, got {factor!r}.")
     callbacks, _ = check_callbacks(callbacks, None)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Mapping
 import math
 import numpy as np
+from .numerics import TermNameError
+
 
 # %% auto #0
 __all__ = ['CONVENTIONS', 'check_weights', 'loss_scaling', 'term_losses', 'trace_rule_weights']
@@ -18,9 +20,12 @@ def check_weights(weights:Mapping|None, # term name -> weight w_i (missing terms
                   names:tuple           # the terms, in order
                  )->dict:
     "Validated loss weights for every term: known names, finite and non-negative values."
+    if weights is not None and not isinstance(weights, Mapping):
+        raise TypeError(f"weights must be a dict of term name -> weight (or None), got {type(weights).__name__} "
+                        f"{weights!r}.")
     weights = dict(weights or {})
     unknown = [k for k in weights if k not in names]
-    if unknown: raise KeyError(f"weights name unknown terms {unknown}; terms are {list(names)}.")
+    if unknown: raise TermNameError(f"weights name unknown terms {unknown}; terms are {list(names)}.")
     out = {}
     for n in names:
         try: w = float(weights.get(n, 1.0))

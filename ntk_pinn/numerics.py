@@ -12,7 +12,8 @@ import jax
 import jax.numpy as jnp
 
 # %% auto #0
-__all__ = ['DTYPES', 'as_dtype', 'local_x64', 'physical_memory', 'gib', 'check_memory', 'count_compilations']
+__all__ = ['DTYPES', 'as_dtype', 'TermNameError', 'check_int', 'check_positive', 'local_x64', 'physical_memory', 'gib',
+           'memory_budget', 'check_memory', 'count_compilations']
 
 # %% ../nbs/02a_numerics.ipynb #d348f29a
 DTYPES = ("float32", "float64")
@@ -23,6 +24,29 @@ def as_dtype(dtype) -> np.dtype:
     except TypeError: dt = None
     if dt is None or dt.name not in DTYPES: raise ValueError(f"dtype must be float32 or float64, got {dtype!r}.")
     return dt
+
+class TermNameError(KeyError, ValueError):
+    "A term name the problem does not have: a `KeyError` to lookups, a `ValueError` to argument checks."
+    def __str__(self): return str(self.args[0]) if self.args else ""
+
+def check_int(value, name:str, low:int=1, none:bool=False, high:int|None=None) -> int|None:
+    "`value` as an int in [`low`, `high`] (or None, with `none`); otherwise an error naming the argument `name`."
+    if value is None and none: return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int{' or None' if none else ''}, got {type(value).__name__} {value!r}.")
+    if value < low: raise ValueError(f"{name} must be an int >= {low}, got {value}.")
+    if high is not None and value > high: raise ValueError(f"{name} must be an int <= {high}, got {value}.")
+    return int(value)
+
+def check_positive(value, name:str, none:bool=False, zero:bool=False) -> float|None:
+    "`value` as a finite float above 0 (or at least 0, with `zero`; None with `none`); else an error naming `name`."
+    if value is None and none: return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}.")
+    v = float(value)
+    if not (math.isfinite(v) and (v >= 0 if zero else v > 0)):
+        raise ValueError(f"{name} must be a finite number {'>= 0' if zero else '> 0'}, got {value!r}.")
+    return v
 
 def local_x64(dtype):
     "A context in which float64 arrays stay float64 when `dtype` is float64 (a local switch, never a global flag flip)."
@@ -38,13 +62,18 @@ def gib(nbytes:float) -> str:
     "A byte count in GiB, for messages."
     return f"{nbytes / 2**30:.2f} GiB"
 
+def memory_budget(max_bytes=None) -> int:
+    "The budget in bytes: `max_bytes` checked (a positive number), or half of physical memory when it is None."
+    if max_bytes is None: return physical_memory() // 2
+    return int(check_positive(max_bytes, "max_bytes"))
+
 def check_memory(nbytes:int,              # bytes the computation needs
                  what:str,                # what is being computed, for the message
                  fix:str,                 # what to do instead, for the message
                  max_bytes:int|None=None  # budget (default: half of physical memory)
                 )->int:
     "Raise `MemoryError` naming `what`, its size, the budget and `fix` when `nbytes` exceeds the budget."
-    budget = physical_memory() // 2 if max_bytes is None else max_bytes
+    budget = memory_budget(max_bytes)
     if nbytes > budget:
         raise MemoryError(f"{what} needs about {gib(nbytes)}, over the budget of {gib(budget)}. {fix}")
     return nbytes

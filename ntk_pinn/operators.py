@@ -11,6 +11,8 @@ from fastcore.basics import patch
 import jax
 import jax.numpy as jnp
 from flax import nnx
+from .numerics import TermNameError, check_int, memory_budget, gib
+
 
 # %% auto #0
 __all__ = ['Sampler', 'BUILTIN_PROBLEMS', 'partial', 'grad', 'laplacian', 'component', 'Term', 'Problem', 'check_points',
@@ -85,7 +87,7 @@ class Problem:
     def term(self, name):
         for t in self.terms:
             if t.name == name: return t
-        raise KeyError(f"Problem {self.name!r} has no term {name!r}; its terms are {self.names}.")
+        raise TermNameError(f"Problem {self.name!r} has no term {name!r}; its terms are {self.names}.")
     def __eq__(self, other):
         if self is other: return True
         return isinstance(other, Problem) and self.key is not None and self.key == other.key
@@ -113,11 +115,16 @@ def check_points(points:Mapping, # term name -> array (n, d)
         raise TypeError(f"points must be a dict of term name -> array (n, {dim or 'd'}), got {type(points).__name__}.")
     missing, extra = [n for n in names if n not in points], [k for k in points if k not in names]
     if missing or extra:
-        raise KeyError(f"points must have exactly the terms {names}; missing {missing}, unexpected {extra}.")
+        raise TermNameError(f"points must have exactly the terms {names}; missing {missing}, unexpected {extra}.")
     out = {}
     for n in names:
         p = points[n]
+        if p is None or isinstance(p, (str, bytes, int, float, complex, bool)):
+            raise TypeError(f"points[{n!r}] must be an array (n, {dim or 'd'}), got {type(p).__name__} {p!r}.")
         if not hasattr(p, "shape"): p = np.asarray(p)
+        kind = np.dtype(getattr(p, "dtype", np.float64)).kind
+        if kind not in "iuf":
+            raise TypeError(f"points[{n!r}] has dtype {p.dtype}; points must be real numbers (float or int).")
         if p.ndim == 1 and dim in (1, None): p = p[:, None]
         if dim is None and p.ndim == 2: dim = p.shape[-1]
         if p.ndim != 2 or p.shape[-1] != dim:
@@ -137,13 +144,19 @@ def sample(self:Problem, n:int|dict|None=None, seed:int=0, grid:bool=False) -> d
     "Draw points for every term: `{name: array (n_i, d)}`, float32, reproducible from `seed`."
     if isinstance(n, Mapping):
         unknown = [k for k in n if k not in self.names]
-        if unknown: raise KeyError(f"n names unknown terms {unknown}; terms are {self.names}.")
+        if unknown: raise TermNameError(f"n names unknown terms {unknown}; terms are {self.names}.")
+    elif n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer))):
+        raise TypeError(f"n must be an int, a dict of term -> int, or None, got {type(n).__name__} {n!r}.")
+    seed = check_int(seed, "seed", low=0, high=2**63 - 1)
     keys = jax.random.split(jax.random.key(seed), len(self.terms))
     out = {}
     for key, t in zip(keys, self.terms):
         k = t.n if n is None else (n.get(t.name, t.n) if isinstance(n, Mapping) else n)
-        if not isinstance(k, (int, np.integer)) or k < 1: raise ValueError(f"number of points for {t.name!r} "
-                                                                           f"must be a positive int, got {k!r}.")
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"n: the number of points for {t.name!r} must be a positive int, got {k!r}.")
+        if 4 * int(k) * self.dim > memory_budget():
+            raise MemoryError(f"n: {k} points for {t.name!r} need {gib(4 * int(k) * self.dim)}, over the budget of "
+                              f"{gib(memory_budget())}; draw fewer points (or draw them in batches with seeds).")
         if t.sampler is None: raise ValueError(f"term {t.name!r} has no sampler; pass its points explicitly.")
         out[t.name] = jax.device_put(np.asarray(t.sampler(key, int(k), grid), np.float32))   # converted on the host
     return out

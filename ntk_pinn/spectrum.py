@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import math
 import numpy as np
 from fastcore.basics import patch
-from .numerics import check_memory, physical_memory
+from .numerics import check_memory, physical_memory, memory_budget, check_int, check_positive
 from .pinn import PINN, as_pinn
 from .ntk import NTKBlocks, NTKOperator, pinn_ntk_operator
 
@@ -17,9 +17,17 @@ __all__ = ['ROUTES', 'effective_rank', 'participation_ratio', 'DecayFit', 'fit_d
            'TopEigs', 'top_eigs', 'JacobianProducts', 'pinn_top_eigs', 'gram_spectrum']
 
 # %% ../nbs/05_spectrum.ipynb #c917c3a5
+def _real(A:np.ndarray, what:str) -> np.ndarray:
+    "`A` if its entries are real numbers (float or int); a `TypeError` naming `what` for complex, text or objects."
+    if A.dtype.kind not in "iuf":
+        raise TypeError(f"{what} must hold real numbers (float or int), got dtype {A.dtype}"
+                        + (": take the real part on purpose if the imaginary part is rounding" if A.dtype.kind == "c"
+                           else "") + ".")
+    return A
+
 def _as_matrix(K):
     "Validate a kernel: square, finite, non-empty, symmetric to its precision. Returns (float64 matrix, input eps)."
-    A = np.asarray(K)
+    A = _real(np.asarray(K), "the kernel")
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ValueError(f"the kernel must be a square matrix, got shape {A.shape}.")
     if A.shape[0] == 0: raise ValueError("the kernel is empty (0 x 0): there is no spectrum.")
@@ -40,7 +48,7 @@ def _as_matrix(K):
 # %% ../nbs/05_spectrum.ipynb #14b0434c
 def _as_jacobian(J, n_rows=None):
     "Validate a Jacobian: 2-D, non-empty, finite, one row per point of the kernel. Returns (float64 array, input eps)."
-    A = np.asarray(J)
+    A = _real(np.asarray(J), "the Jacobian")
     if A.ndim != 2 or 0 in A.shape: raise ValueError("the Jacobian must be a non-empty 2-D array "
                                                      f"(N points x P parameters), got shape {A.shape}.")
     if n_rows is not None and A.shape[0] != n_rows:
@@ -206,6 +214,9 @@ def spectrum(K=None,                  # kernel: a square symmetric matrix, or `N
     if route == "svd" and J is None:
         raise ValueError("route='svd' needs the Jacobian: compute the kernel with pinn_ntk(..., keep_jacobian=True) "
                          "or pass jacobian=J.")
+    if Km is not None and np.ndim(Km) != 2:
+        raise ValueError(f"the kernel must be a square matrix, got {type(Km).__name__} of shape {np.shape(Km)}.")
+    lr = check_positive(lr, "lr", none=True)
     n = np.shape(Km)[0] if Km is not None else None
     d = None if scaling is None else np.sqrt(np.asarray(scaling, float))
     if d is not None and (d.ndim != 1 or d.shape[0] != (n or np.shape(J)[0]) or not np.all(np.isfinite(d))):
@@ -372,7 +383,10 @@ def top_eigs(K,                     # dense symmetric matrix, `NTKOperator`, or 
         A = np.asarray(K) if not hasattr(K, "__matmul__") or isinstance(K, np.ndarray) else K
         if isinstance(A, np.ndarray): A, _ = _as_matrix(A)
         n = A.shape[0]; mv = lambda v: A @ v
-    if not isinstance(k, (int, np.integer)) or k < 1: raise ValueError(f"k must be a positive int, got {k!r}.")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive int, got {k!r}.")
+    tol, seed, maxiter = check_positive(tol, "tol"), check_int(seed, "seed", 0), check_int(maxiter, "maxiter", none=True)
+    if maxiter is not None: maxiter = min(maxiter, 2**31 - 1)         # ARPACK counts in 32-bit integers
     if k >= n: raise ValueError(f"k = {k} must be smaller than the operator size n = {n}; "
                                 "use `spectrum` for all eigenvalues.")
     import scipy.sparse.linalg as sla          # imported on use: 16 MB that most runs never need
@@ -432,7 +446,7 @@ def pinn_top_eigs(model,                     # a prepared `PINN`, or an NNX mode
     if route not in ("auto", "jacobian", "sketch", "lanczos"): raise ValueError(f"unknown route {route!r}.")
     if not isinstance(k, (int, np.integer)) or not 1 <= k < N:
         raise ValueError(f"k must be an int in [1, N), got {k!r}.")
-    budget = physical_memory() // 2 if max_bytes is None else max_bytes
+    budget = memory_budget(max_bytes)
     if route == "auto": route = "jacobian" if N * P * 8 <= budget // 2 else "sketch"
     if route == "lanczos":
         te = top_eigs(pinn_ntk_operator(pinn), k=k, tol=tol, seed=seed)

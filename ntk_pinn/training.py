@@ -17,7 +17,7 @@ import optax
 from flax import nnx
 from tqdm.auto import tqdm
 from .operators import Problem
-from .numerics import cached, local_x64
+from .numerics import cached, local_x64, check_int, check_positive
 from .losses import check_weights, trace_rule_weights, term_losses
 from .engine import term_functions
 from .pinn import PINN, as_pinn
@@ -231,6 +231,8 @@ def _check_steps(steps) -> int:
 
 def check_callbacks(callbacks, weights) -> tuple:
     "The callback list (with NTK weights appended for `weights='ntk'`) and the fixed weights dict (or None)."
+    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise TypeError(f"callbacks must be a list of callback objects, got {type(callbacks).__name__} {callbacks!r}.")
     callbacks = list(callbacks)
     if isinstance(weights, str):
         if weights != "ntk": raise ValueError(f"weights must be a dict, None or 'ntk', got {weights!r}.")
@@ -450,6 +452,8 @@ def train(model,                      # a prepared `PINN` or an NNX model (updat
      "an NNX `model` is updated in place, a `PINN` is left as it is.")
     opt_key, kind = optimizer_spec(optimizer, lr)
     steps = _check_steps(steps)
+    chunk, resample, seed = check_int(chunk, "chunk"), check_int(resample, "resample", none=True), check_int(seed, "seed", 0)
+    max_seconds = check_positive(max_seconds, "max_seconds", none=True)
     callbacks, fixed = check_callbacks(callbacks, weights)
     pinn = as_pinn(model, problem, points)                   # the model's own precision; checked once
     w = check_weights(fixed, pinn.names)
