@@ -59,7 +59,7 @@ def _pack(arrays:dict) -> tuple:
 
 # %% ../nbs/02d_checkpoint.ipynb #a5d88deb
 class Checkpointer:
-    "Write a run's state into `directory` every `every` steps and/or `seconds` of wall time (Orbax; atomic; last `keep`)."
+    "Write a run's state into `directory` every `every` steps and/or `seconds` of wall time (atomic; the last `keep`)."
     def __init__(self, directory,                # the folder of this run's checkpoints (created on the first write)
                  every:int|None=None,            # steps between checkpoints
                  seconds:float|None=None,        # wall seconds between checkpoints (default 60 when `every` is None)

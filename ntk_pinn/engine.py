@@ -11,11 +11,16 @@ from jax.flatten_util import ravel_pytree
 from .models import point_field
 from .operators import Problem
 from .numerics import (cached, local_x64, check_memory, to_device, map_in_chunks, pad_rows, pad_to_chunks,
-                       chunk_plan)
+                       chunk_plan, chunk_bytes)
+
+def jacobian_bytes(p) -> int:
+    "Bytes the Jacobian of a PINN `p` takes at its peak: J itself and the working memory of one compiled chunk."
+    item, c = p.dtype.itemsize, chunk_plan(max(p.sizes), p.chunk_size)[0]
+    return p.n_points * p.n_params * item + chunk_bytes(c, p.n_params, item)
 
 
 # %% auto #0
-__all__ = ['LOCAL', 'term_functions', 'Engine']
+__all__ = ['LOCAL', 'jacobian_bytes', 'term_functions', 'Engine']
 
 # %% ../nbs/02c_engine.ipynb #2da51947
 @cached
@@ -131,28 +136,44 @@ class Engine:
         "`p` (a new PINN of other points or precision) on an engine like this one."
         return p
 
-    def _over_chunks(self, p, fn, X):
-        "A compiled chunk function over points `X`, chunk by chunk (padded on the host); results in NumPy."
+    def _over_chunks(self, p, fn, X, out=None):
+        ("A compiled chunk function over points `X`, chunk by chunk (padded on the host); results in NumPy, written "
+         "into `out` (arrays of `len(X)` rows, e.g. views of a stacked result) or into new arrays.")
         X = np.asarray(X); n = X.shape[0]
         c, k = chunk_plan(n, p.chunk_size)
         X = pad_rows(X, k * c)
-        outs = [jax.tree.map(np.asarray, fn(p.params, p.rest, X[j * c:(j + 1) * c])) for j in range(k)]
-        return jax.tree.map(lambda *a: np.concatenate(a)[:n], *outs)
+        dest, treedef = (None, None) if out is None else (jax.tree.leaves(out), jax.tree.structure(out))
+        for j in range(k):                                   # each chunk written into place: nothing held twice
+            leaves, td = jax.tree.flatten(fn(p.params, p.rest, X[j * c:(j + 1) * c]))
+            if dest is None: dest, treedef = [np.empty((n,) + l.shape[1:], l.dtype) for l in leaves], td
+            m = min(c, n - j * c)
+            for o, l in zip(dest, leaves): o[j * c:j * c + m] = np.asarray(l)[:m]
+            del leaves
+        return jax.tree.unflatten(treedef, dest)
 
     def residuals(self, p) -> dict:
         "`{term: (n_i,)}`: every term's residuals at its points."
         fns = compiled_terms(p.graphdef, p.problem)["residual"]
         with local_x64(p.dtype): return {n: self._over_chunks(p, fns[i], p.points[n]) for i, n in enumerate(p.names)}
 
-    def linearize(self, p, max_bytes=None) -> tuple:
-        "`({term: r_i}, {term: J_i})`: residuals and Jacobian rows of every term, from one pass."
-        check_memory(p.n_points * p.n_params * p.dtype.itemsize,
-                     f"The Jacobian ({p.n_points} x {p.n_params}, {p.dtype.name})",
+    def linearize_stacked(self, p, max_bytes=None, extra:int=0, what:str="") -> tuple:
+        ("`(r, J)`: the residuals `(N,)` and Jacobian `(N, P)` in term order from one pass, each chunk written into "
+         "place; the budget counts J, one chunk's working memory and `extra` bytes (what the caller adds).")
+        check_memory(jacobian_bytes(p) + extra, what or f"The Jacobian ({p.n_points} x {p.n_params}, {p.dtype.name})",
                      "Use fewer points, or the matrix-free `pinn_ntk_operator` (no Jacobian is formed).", max_bytes)
         fns = compiled_terms(p.graphdef, p.problem)["linear"]
+        r, J = np.empty(p.n_points, p.dtype), np.empty((p.n_points, p.n_params), p.dtype)
         with local_x64(p.dtype):
-            rJ = {n: self._over_chunks(p, fns[i], p.points[n]) for i, n in enumerate(p.names)}
-        return {n: v[0] for n, v in rJ.items()}, {n: v[1] for n, v in rJ.items()}
+            for i, (n, o) in enumerate(p.offsets.items()):
+                m = p.points[n].shape[0]
+                self._over_chunks(p, fns[i], p.points[n], out=(r[o:o + m], J[o:o + m]))
+        return r, J
+
+    def linearize(self, p, max_bytes=None) -> tuple:
+        "`({term: r_i}, {term: J_i})`: residuals and Jacobian rows of every term (views of the stacked arrays)."
+        r, J = self.linearize_stacked(p, max_bytes)
+        cuts = np.cumsum(p.sizes)[:-1]
+        return dict(zip(p.names, np.split(r, cuts))), dict(zip(p.names, np.split(J, cuts)))
 
     def iter_jacobian(self, p, block:int):
         "Yield `(row, r, J)` for consecutive blocks of at most `block` points, term by term."
@@ -192,8 +213,9 @@ class Engine:
 
     def kernel_gram(self, p, keep_jacobian:bool=True, max_bytes=None) -> tuple:
         "`(K, r, J or None)`: the kernel $JJ^\\top$ with the residuals and (optionally) the Jacobian, from one pass."
-        r, J = self.linearize(p, max_bytes)
-        r, J = np.concatenate([r[n] for n in p.names]), np.concatenate([J[n] for n in p.names])
+        N = p.n_points
+        r, J = self.linearize_stacked(p, max_bytes, extra=N * N * p.dtype.itemsize,
+                                      what=f"The kernel ({N} x {N}) with its Jacobian ({N} x {p.n_params})")
         return J @ J.T, r, (J if keep_jacobian else None)      # one array times its transpose: exactly symmetric
 
     def kernel_jvp(self, p, chunk_size=None) -> np.ndarray:
@@ -203,8 +225,14 @@ class Engine:
 
     def parameter_gram(self, p, block=None) -> np.ndarray:
         "$J^\\top J$ ($P \\times P$), accumulated over blocks of points."
-        G = np.zeros((p.n_params, p.n_params))
-        for _, _, Jb in self.iter_jacobian(p, block or p.chunk_size): G += Jb.T @ Jb
+        from scipy.linalg.blas import dsyrk
+        G = np.zeros((p.n_params, p.n_params), order="F")     # rank-b updates in place (upper triangle), mirrored
+        for _, _, Jb in self.iter_jacobian(p, block or p.chunk_size):
+            G = dsyrk(1.0, np.asarray(Jb, np.float64), beta=1.0, c=G, trans=1, overwrite_c=1)
+        for i in range(0, p.n_params, 512):                    # mirror block by block (no P x P temporary)
+            j = min(i + 512, p.n_params)
+            G[i:j, :i] = G[:i, i:j].T
+            G[i:j, i:j] = np.triu(G[i:j, i:j]) + np.triu(G[i:j, i:j], 1).T
         return G
 
     def __repr__(self): return "Engine(one device)"

@@ -11,7 +11,7 @@ import jax
 from flax import nnx
 from tqdm.auto import tqdm
 from .operators import Problem
-from .numerics import check_memory, physical_memory, memory_budget, check_int, check_positive
+from .numerics import check_memory, memory_budget, check_int, check_positive
 from .losses import loss_scaling, check_weights, term_losses
 from .pinn import PINN, as_pinn
 from .ntk import pinn_ntk_operator
@@ -20,7 +20,7 @@ from .training import History, Status, RunState, run_loop, check_callbacks, star
 
 # %% auto #0
 __all__ = ['FACTORS', 'SOLVERS', 'RULES', 'DAMPING_GRID', 'SWITCH_LENGTH', 'SWITCH_WINDOW', 'DenseStep', 'MatrixFreeStep',
-           'choose_solver', 'gauss_newton']
+           'dense_step_bytes', 'choose_solver', 'gauss_newton']
 
 # %% ../nbs/08_gauss_newton.ipynb #8a47a302
 FACTORS = ("svd", "eigh")
@@ -40,9 +40,11 @@ class DenseStep:
     ("One linearisation, factorised: the thin SVD of $\\tilde J = D^{1/2}J$ (default), or the eigendecomposition "
      "of its Gram matrix on the smaller side.")
     route = "dense"
-    def __init__(self, r:np.ndarray, J:np.ndarray, d:np.ndarray, factor:str="svd"):
+    def __init__(self, r:np.ndarray, J:np.ndarray, d:np.ndarray, factor:str="svd", overwrite:bool=False):
         if factor not in FACTORS: raise ValueError(f"factor must be one of {FACTORS}, got {factor!r}.")
-        sd = np.sqrt(d); self.s, self.Jt, self.factor = sd * r, sd[:, None] * J, factor
+        sd = np.sqrt(d); self.s, self.factor = sd * r, factor
+        if overwrite: J *= sd[:, None]; self.Jt = J                  # J is ours (fresh from `linearize`): scaled in place
+        else: self.Jt = sd[:, None] * J
         self.wide = J.shape[0] <= J.shape[1]                         # N <= P
         if factor == "svd":                                          # J~ = U diag(sigma) V^T, k = min(N, P) columns
             self.U, self.sigma, self.W, self.Q = _thin_svd(self.Jt)
@@ -131,11 +133,17 @@ def _check_gn_options(solver, damping, damping_floor, line_search, steps, max_se
         raise ValueError(f"steps must be a non-negative int, got {steps!r}.")
     check_positive(max_seconds, "max_seconds", none=True)
 
+def dense_step_bytes(N:int, P:int) -> int:
+    ("What a dense step holds at its peak (the SVD factor, the larger): $\\tilde J$ (scaled in place), the QR's copy "
+     "of it and its Q (N x P each at most), and about 10 m^2 for R, the SVD of R and LAPACK's workspace, m = min(N, P).")
+    m = min(N, P)
+    return 8 * (3 * N * P + 10 * m * m)
+
 def choose_solver(pinn:PINN, solver:str="auto", max_bytes:int|None=None) -> str:
     ("The solver that runs: 'dense' when J and the Gram matrix fit in a quarter of the budget "
      "and min(N, P) <= 6000, else 'cg'.")
     N, P = pinn.n_points, pinn.n_params
-    need = 8 * (N * P + 2 * min(N, P) ** 2)
+    need = dense_step_bytes(N, P)
     budget = memory_budget(max_bytes)
     if solver == "dense":
         check_memory(need, f"The dense Gauss-Newton step (J: {N} x {P}, Gram {min(N, P)} x {min(N, P)})",
@@ -319,7 +327,7 @@ def _linearise(run, route, precond, cg, factor="svd"):
     if route == "dense":
         r, J = run.pinn.linearize()
         run.factors.append(factor)
-        return r, DenseStep(r, J, run.d, factor)
+        return r, DenseStep(r, J, run.d, factor, overwrite=True)
     r = run.pinn.residuals()
     return r, MatrixFreeStep(run.pinn, r, run.d, precond, **cg)
 

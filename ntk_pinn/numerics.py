@@ -132,6 +132,10 @@ def chunk_plan(n:int, cap:int) -> tuple:
     c = min(c, 1 << int(math.log2(cap)))
     return c, -(-n // c)
 
+def chunk_bytes(c:int, P:int, item:int=8) -> int:
+    "Working memory of one compiled chunk of `c` Jacobian rows: the rows and their derivative intermediates (8x)."
+    return 8 * c * P * item
+
 def default_chunk(P:int, budget:int=2**28) -> int:
     "Points per chunk: largest power of two whose Jacobian chunk (times 8 for derivative intermediates) fits `budget`."
     c = budget // (8 * 8 * max(P, 1))

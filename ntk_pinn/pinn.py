@@ -187,9 +187,8 @@ def linearize(self:PINN,
               max_bytes:int|None=None    # memory budget (default: half of physical memory)
              )->tuple:
     "`(r, J)`: the residuals `(N,)` and their parameter Jacobian `(N, P)` from one pass, rows stacked in term order."
-    r, J = self.engine.linearize(self, max_bytes)
-    if by_term: return r, J
-    return np.concatenate([r[n] for n in self.names]), np.concatenate([J[n] for n in self.names])
+    if by_term: return self.engine.linearize(self, max_bytes)
+    return self.engine.linearize_stacked(self, max_bytes)
 
 @patch
 def jacobian(self:PINN,

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 import math
 import numpy as np
 from fastcore.basics import patch
-from .numerics import check_memory, physical_memory, memory_budget, check_int, check_positive
+from .numerics import check_memory, memory_budget, check_int, check_positive, chunk_bytes
+from .engine import jacobian_bytes
 from .pinn import PINN, as_pinn
 from .ntk import NTKBlocks, NTKOperator, pinn_ntk_operator
 
 # %% auto #0
-__all__ = ['ROUTES', 'effective_rank', 'participation_ratio', 'DecayFit', 'fit_decay', 'Spectrum', 'spectrum', 'mode_frequencies',
-           'TopEigs', 'top_eigs', 'JacobianProducts', 'pinn_top_eigs', 'gram_spectrum']
+__all__ = ['ROUTES', 'effective_rank', 'participation_ratio', 'DecayFit', 'fit_decay', 'Spectrum', 'svd_bytes', 'spectrum',
+           'mode_frequencies', 'TopEigs', 'top_eigs', 'JacobianProducts', 'pinn_top_eigs', 'gram_spectrum']
 
 # %% ../nbs/05_spectrum.ipynb #c917c3a5
 def _real(A:np.ndarray, what:str) -> np.ndarray:
@@ -57,7 +58,7 @@ def _as_jacobian(J, n_rows=None):
     if not np.issubdtype(A.dtype, np.floating): A = A.astype(np.float64)
     if not np.all(np.isfinite(A)): raise ValueError(f"the Jacobian contains {int(np.sum(~np.isfinite(A)))} "
                                                     "NaN/inf entries; recompute it.")
-    return A.astype(np.float64), float(np.finfo(A.dtype).eps)
+    return A, float(np.finfo(A.dtype).eps)          # converted to float64 where it is copied
 
 # %% ../nbs/05_spectrum.ipynb #257aec80
 def effective_rank(ev:np.ndarray # positive eigenvalues
@@ -179,12 +180,21 @@ class Spectrum:
         return np.sqrt(np.clip(self.eigenvalues, 0.0, None))
 
 # %% ../nbs/05_spectrum.ipynb #8b3c190f
-def _svd_route(J, eps, vectors, max_bytes):
+def svd_bytes(N:int, P:int, vectors:bool=True) -> int:
+    ("What the SVD route holds beside the caller's J: one float64 copy (LAPACK overwrites it), and with vectors the "
+     "factors U (N x m), V^T (m x P) and gesdd's workspace (about 7 m^2).")
+    m = min(N, P)
+    return 8 * (N * P + (N * m + m * P + 7 * m * m if vectors else 7 * m) + 2 * max(N, P))
+
+def _svd_route(J, eps, vectors, max_bytes, d=None):
     N, P = J.shape; m = min(N, P)
-    check_memory(8 * (N * P + m * (N + P + m)), f"The SVD of the {N} x {P} Jacobian",
+    check_memory(svd_bytes(N, P, vectors), f"The SVD of the {N} x {P} Jacobian",
                  "Use `top_eigs` on the matrix-free `pinn_ntk_operator` for the leading eigenpairs.", max_bytes)
-    if vectors: U, s, _ = np.linalg.svd(J, full_matrices=False)
-    else: U, s = None, np.linalg.svd(J, compute_uv=False)
+    import scipy.linalg as sl
+    A = np.array(J, np.float64) if d is None else d[:, None] * J           # our copy: LAPACK may overwrite it
+    out = sl.svd(A, full_matrices=False, compute_uv=bool(vectors), overwrite_a=True, check_finite=False)
+    del A
+    U, s = (out[0], out[1]) if vectors else (None, out)
     ev = np.concatenate([s ** 2, np.zeros(N - m)])
     return ev, U, (max(N, P) * eps) ** 2
 
@@ -223,7 +233,7 @@ def spectrum(K=None,                  # kernel: a square symmetric matrix, or `N
         raise ValueError(f"scaling must be {n or np.shape(J)[0]} finite non-negative numbers, one per point.")
     if J is not None and route != "eigh":
         A, eps = _as_jacobian(J, n)
-        ev, V, rtol0 = _svd_route(A if d is None else d[:, None] * A, eps, vectors, max_bytes)
+        ev, V, rtol0 = _svd_route(A, eps, vectors, max_bytes, d)
         used, dtype, P = "svd", str(np.asarray(J).dtype), A.shape[1]
     else:
         A, eps = _as_matrix(Km)
@@ -385,7 +395,8 @@ def top_eigs(K,                     # dense symmetric matrix, `NTKOperator`, or 
         n = A.shape[0]; mv = lambda v: A @ v
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive int, got {k!r}.")
-    tol, seed, maxiter = check_positive(tol, "tol"), check_int(seed, "seed", 0), check_int(maxiter, "maxiter", none=True)
+    tol, seed = check_positive(tol, "tol"), check_int(seed, "seed", 0)
+    maxiter = check_int(maxiter, "maxiter", none=True)
     if maxiter is not None: maxiter = min(maxiter, 2**31 - 1)         # ARPACK counts in 32-bit integers
     if k >= n: raise ValueError(f"k = {k} must be smaller than the operator size n = {n}; "
                                 "use `spectrum` for all eigenvalues.")
@@ -406,9 +417,9 @@ def top_eigs(K,                     # dense symmetric matrix, `NTKOperator`, or 
 # %% ../nbs/05_spectrum.ipynb #68087937
 class JacobianProducts:
     "Products with $J$ and $J^\\top$ of a PINN: from $J$ in memory, or block by block (recomputing $J$ each pass)."
-    def __init__(self, pinn:PINN, in_memory:bool, block:int|None=None):
+    def __init__(self, pinn:PINN, in_memory:bool, block:int|None=None, max_bytes:int|None=None):
         self.pinn, self.block, self.passes = pinn, block, 0
-        self.J = pinn.jacobian() if in_memory else None
+        self.J = pinn.jacobian(max_bytes=max_bytes) if in_memory else None
     def _blocks(self):
         self.passes += 1
         return self.pinn.iter_jacobian(self.block)
@@ -447,11 +458,15 @@ def pinn_top_eigs(model,                     # a prepared `PINN`, or an NNX mode
     if not isinstance(k, (int, np.integer)) or not 1 <= k < N:
         raise ValueError(f"k must be an int in [1, N), got {k!r}.")
     budget = memory_budget(max_bytes)
-    if route == "auto": route = "jacobian" if N * P * 8 <= budget // 2 else "sketch"
+    need = jacobian_bytes(pinn.astype("float64")) + 8 * 6 * (N + P) * (k + oversample)   # J and the blocks
+    if route == "auto": route = "jacobian" if need <= budget else "sketch"
     if route == "lanczos":
         te = top_eigs(pinn_ntk_operator(pinn), k=k, tol=tol, seed=seed)
         return TopEigs(te.eigenvalues, te.eigenvectors, te.residuals, tol, N, te.n_matvec, "lanczos", P)
-    ops, rng, q = JacobianProducts(pinn, route == "jacobian", block), np.random.default_rng(seed), power_iters
+    if route == "jacobian":
+        check_memory(need, f"The Jacobian route ({N} x {P} in memory)", "Use route='sketch' (J by blocks).", max_bytes)
+    ops, q = JacobianProducts(pinn, route == "jacobian", block, max_bytes), power_iters
+    rng = np.random.default_rng(seed)
     while True:
         lam, U = _subspace_iteration(ops, P, min(k + oversample, min(N, P)), q, rng)
         lam, U = lam[:k], U[:, :k]
@@ -474,10 +489,14 @@ def gram_spectrum(model,                 # a prepared `PINN` (sharded or not), o
      "resolved down to about $P\\epsilon\\lambda_{\\max}$ only (forming $J^\\top J$ squares the condition).")
     pinn = as_pinn(model, problem, points, dtype=dtype)
     N, P = pinn.n_points, pinn.n_params
-    check_memory(8 * 3 * P * P + 8 * N * vectors, f"The Gram matrix ({P} x {P}) and its eigendecomposition",
+    b = min(block or pinn.chunk_size, max(pinn.sizes))
+    blk = 8 * b * P + chunk_bytes(min(b, pinn.chunk_size), P)      # one block of rows with its working memory
+    check_memory(8 * (2 * P * P + 26 * P + N * vectors) + blk, f"The Gram matrix ({P} x {P}) and its eigendecomposition",
                  "Use pinn_top_eigs for the leading eigenpairs only.", max_bytes)
     G = pinn.parameter_gram(block)                   # accumulated over blocks (on a mesh: over each device's points)
-    w, W = np.linalg.eigh(0.5 * (G + G.T))
+    import scipy.linalg as sl                        # in place, MRRR: the Gram matrix and its eigenvectors only
+    w, W = sl.eigh(G, overwrite_a=True, check_finite=False, driver="evr")
+    del G
     w, W = w[::-1], W[:, ::-1]
     ev = np.concatenate([w, np.zeros(max(N - P, 0))])[:N]
     U = None

@@ -452,7 +452,8 @@ def train(model,                      # a prepared `PINN` or an NNX model (updat
      "an NNX `model` is updated in place, a `PINN` is left as it is.")
     opt_key, kind = optimizer_spec(optimizer, lr)
     steps = _check_steps(steps)
-    chunk, resample, seed = check_int(chunk, "chunk"), check_int(resample, "resample", none=True), check_int(seed, "seed", 0)
+    chunk, seed = check_int(chunk, "chunk"), check_int(seed, "seed", 0)
+    resample = check_int(resample, "resample", none=True)
     max_seconds = check_positive(max_seconds, "max_seconds", none=True)
     callbacks, fixed = check_callbacks(callbacks, weights)
     pinn = as_pinn(model, problem, points)                   # the model's own precision; checked once
