@@ -43,7 +43,7 @@ class DenseStep:
     def __init__(self, r:np.ndarray, J:np.ndarray, d:np.ndarray, factor:str="svd", overwrite:bool=False):
         if factor not in FACTORS: raise ValueError(f"factor must be one of {FACTORS}, got {factor!r}.")
         sd = np.sqrt(d); self.s, self.factor = sd * r, factor
-        if overwrite: J *= sd[:, None]; self.Jt = J                  # J is ours (fresh from `linearize`): scaled in place
+        if overwrite: J *= sd[:, None]; self.Jt = J                  # J is ours (fresh from `linearize`)
         else: self.Jt = sd[:, None] * J
         self.wide = J.shape[0] <= J.shape[1]                         # N <= P
         if factor == "svd":                                          # J~ = U diag(sigma) V^T, k = min(N, P) columns
@@ -135,7 +135,8 @@ def _check_gn_options(solver, damping, damping_floor, line_search, steps, max_se
 
 def dense_step_bytes(N:int, P:int) -> int:
     ("What a dense step holds at its peak (the SVD factor, the larger): $\\tilde J$ (scaled in place), the QR's copy "
-     "of it and its Q (N x P each at most), and about 10 m^2 for R, the SVD of R and LAPACK's workspace, m = min(N, P).")
+     "of it and its Q (N x P each at most), and about 10 m^2 for R, the SVD of R and LAPACK's workspace, "
+     "m = min(N, P).")
     m = min(N, P)
     return 8 * (3 * N * P + 10 * m * m)
 

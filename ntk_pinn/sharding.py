@@ -179,7 +179,8 @@ class ShardedEngine(Engine):
     def linearize_stacked(self, p, max_bytes=None, extra:int=0, what:str="") -> tuple:
         "`(r, J)` in term order: the gathered rows by term, then stacked (J held twice for a moment, counted)."
         N, P, item = p.n_points, p.n_params, p.dtype.itemsize
-        check_memory(2 * N * P * item + extra, what or f"The Jacobian ({N} x {P}, {p.dtype.name}), gathered and stacked",
+        check_memory(2 * N * P * item + extra,
+                     what or f"The Jacobian ({N} x {P}, {p.dtype.name}), gathered and stacked",
                      "Use the matrix-free products (jvp, vjp) or the matrix-free NTK operator.", max_bytes)
         r, J = self.linearize(p, max_bytes)
         return np.concatenate([r[n] for n in p.names]), np.concatenate([J[n] for n in p.names])

@@ -491,7 +491,8 @@ def gram_spectrum(model,                 # a prepared `PINN` (sharded or not), o
     N, P = pinn.n_points, pinn.n_params
     b = min(block or pinn.chunk_size, max(pinn.sizes))
     blk = 8 * b * P + chunk_bytes(min(b, pinn.chunk_size), P)      # one block of rows with its working memory
-    check_memory(8 * (2 * P * P + 26 * P + N * vectors) + blk, f"The Gram matrix ({P} x {P}) and its eigendecomposition",
+    check_memory(8 * (2 * P * P + 26 * P + N * vectors) + blk,
+                 f"The Gram matrix ({P} x {P}) and its eigendecomposition",
                  "Use pinn_top_eigs for the leading eigenpairs only.", max_bytes)
     G = pinn.parameter_gram(block)                   # accumulated over blocks (on a mesh: over each device's points)
     import scipy.linalg as sl                        # in place, MRRR: the Gram matrix and its eigenvectors only
