@@ -16,7 +16,7 @@ Every process draws the same points (same seed) and the same initial network; `P
 and each device then works on its share. Process 0 writes the results (and the one-device reference, unless
 --no-reference) to --out as a NumPy .npz file.
 """
-import argparse, json, sys, time
+import argparse, json, os, sys, time
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -30,6 +30,7 @@ def main(argv=None):
     ap.add_argument("--width", type=int, default=32)
     ap.add_argument("--k", type=int, default=10, help="top eigenpairs")
     ap.add_argument("--gn-steps", type=int, default=3)
+    ap.add_argument("--checkpoint", default=None, help="Gauss-Newton checkpoint folder (every step; resumed if present)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the points (the same on every process)")
     ap.add_argument("--no-reference", action="store_true", help="skip the one-device reference")
     ap.add_argument("--out", default=None)
@@ -65,12 +66,16 @@ def main(argv=None):
         op = pinn_ntk_operator(p)
         top = top_eigs(op, k=a.k, tol=1e-10)
         gram = gram_spectrum(p)                       # the P x P Gram, summed across devices on a mesh
-        h = gauss_newton(p, steps=a.gn_steps, progress=False)
+        ck = dict(checkpoint=a.checkpoint, checkpoint_every=1, resume=True) if a.checkpoint and p.mesh else {}
+        h = gauss_newton(p, steps=a.gn_steps, progress=False, **ck)
         return dict(K=K.matrix, J=K.jacobian, r=K.residuals, KV=op @ V, diag=op.diagonal(), top=top.eigenvalues,
                     gram=gram.eigenvalues[:a.k],
                     gn_loss=h.total, gn_theta=h.pinn.flat_params(), seconds=time.perf_counter() - t0)
 
-    out = {f"sharded_{k}": v for k, v in compute(sharded).items()}
+    from ntk_pinn.numerics import JobFailed
+    try: out = {f"sharded_{k}": v for k, v in compute(sharded).items()}
+    except JobFailed as e:                           # another process died: say so and leave at once
+        print(f"scale_out: error: {e}", file=sys.stderr, flush=True); os._exit(3)
     if not a.no_reference: out.update({f"single_{k}": v for k, v in compute(pinn).items()})
     info = dict(devices=jax.device_count(), local_devices=jax.local_device_count(), processes=jax.process_count(),
                 mesh=dict(mesh.shape), N=pinn.n_points, P=pinn.n_params)

@@ -12,8 +12,8 @@ import jax
 import jax.numpy as jnp
 
 # %% auto #0
-__all__ = ['DTYPES', 'as_dtype', 'TermNameError', 'check_int', 'check_positive', 'local_x64', 'physical_memory', 'gib',
-           'memory_budget', 'check_memory', 'count_compilations']
+__all__ = ['DTYPES', 'FAILURE_SIGNS', 'as_dtype', 'JobFailed', 'job_guard', 'TermNameError', 'check_int', 'check_positive',
+           'local_x64', 'physical_memory', 'gib', 'memory_budget', 'check_memory', 'count_compilations']
 
 # %% ../nbs/02a_numerics.ipynb #d348f29a
 DTYPES = ("float32", "float64")
@@ -24,6 +24,25 @@ def as_dtype(dtype) -> np.dtype:
     except TypeError: dt = None
     if dt is None or dt.name not in DTYPES: raise ValueError(f"dtype must be float32 or float64, got {dtype!r}.")
     return dt
+
+class JobFailed(RuntimeError):
+    "Another process of the `jax.distributed` job stopped (killed, crashed, pre-empted): this one cannot continue."
+
+FAILURE_SIGNS = ("gloo", "connection closed", "connection reset", "heartbeat", "coordination service")
+
+@contextlib.contextmanager
+def job_guard(what:str):
+    ("Turn the errors a collective raises when another process of the job has died (a closed connection, a missed "
+     "heartbeat) into `JobFailed`, which says so and what to do; on one process, a no-op.")
+    try: yield
+    except JobFailed: raise
+    except Exception as e:
+        if jax.process_count() == 1 or not any(s in str(e).lower() for s in FAILURE_SIGNS): raise
+        raise JobFailed(f"process {jax.process_index()} of {jax.process_count()}: another process of the job stopped "
+                        f"while {what} ({type(e).__name__}: {str(e)[:200]}). This process cannot continue: end it "
+                        "with os._exit (which skips JAX's shutdown barrier, otherwise a wait for the heartbeat "
+                        "timeout) and start all processes again; a run with checkpoint= resumes from its last "
+                        "checkpoint.") from e
 
 class TermNameError(KeyError, ValueError):
     "A term name the problem does not have: a `KeyError` to lookups, a `ValueError` to argument checks."

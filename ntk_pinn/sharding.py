@@ -10,7 +10,8 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 from jax.sharding import NamedSharding, PartitionSpec as PS
-from .numerics import cached, local_x64, check_memory, map_in_chunks, pad_rows, pad_to_chunks
+from .numerics import (cached, local_x64, check_memory, map_in_chunks, pad_rows, pad_to_chunks, job_guard,
+                               JobFailed)
 from .engine import Engine, term_functions, flat_term_functions, jt_v, j_w
 
 
@@ -28,11 +29,11 @@ def points_mesh(devices=None) -> jax.sharding.Mesh:
     return jax.make_mesh((len(devices),), ("points",), devices=devices)
 
 def gather(x) -> np.ndarray:
-    "A (possibly multi-process) global array as one NumPy array on every process."
-    if jax.process_count() > 1:
-        from jax.experimental.multihost_utils import process_allgather
-        return np.asarray(process_allgather(x, tiled=True))
-    return np.asarray(x)
+    ("A (possibly multi-process) global array as one NumPy array on every process; `JobFailed` when another process "
+     "of the job has stopped (the collective's connection is gone).")
+    if jax.process_count() == 1: return np.asarray(x)
+    from jax.experimental.multihost_utils import process_allgather
+    with job_guard("gathering a result"): return np.asarray(process_allgather(x, tiled=True))
 
 def _wait_for(coordinator, timeout, process_id, num_processes):
     "Wait until the coordinator accepts connections (JAX itself aborts the process when it never does)."
@@ -50,7 +51,8 @@ def distributed_initialize(coordinator:str,         # "host:port" of process 0
                            num_processes:int,        # processes in the job
                            process_id:int,           # this process, 0 .. num_processes - 1
                            *, timeout:int=300,       # seconds to wait for the others
-                           cpu_collectives:str="gloo" # collectives between CPU processes (JAX's "gloo")
+                           cpu_collectives:str="gloo", # collectives between CPU processes (JAX's "gloo")
+                           heartbeat_timeout:int=30  # seconds without a heartbeat after which a process counts as dead
                           ):
     "`jax.distributed.initialize` with its arguments checked and a clear error when the processes do not all join."
     if not (isinstance(num_processes, int) and num_processes >= 1):
@@ -62,7 +64,7 @@ def distributed_initialize(coordinator:str,         # "host:port" of process 0
     if process_id != 0: _wait_for(coordinator, timeout, process_id, num_processes)
     jax.config.update("jax_cpu_collectives_implementation", cpu_collectives)
     try: jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes, process_id=process_id,
-                                    initialization_timeout=timeout)
+                                    initialization_timeout=timeout, heartbeat_timeout_seconds=heartbeat_timeout)
     except Exception as e:
         raise RuntimeError(f"process {process_id} of {num_processes} could not form the job with coordinator "
                            f"{coordinator} within {timeout} s ({type(e).__name__}). Start all {num_processes} "

@@ -91,6 +91,7 @@ def poisson_study(width:int=32,          # hidden layer width
                   weights:str="none",    # loss weights: none, or ntk (trace rule every 100 steps)
                   fourier:int|None=None, # number of Fourier features (None: no embedding)
                   sigma:float=1.0,       # Fourier-feature scale
+                  checkpoint:str|None=None, # checkpoint folder: written every 60 s; started again, the run continues
                   progress:bool=True     # show a progress bar
                  )->StudyResult:
     "Train a 1-D Poisson PINN ($u = \\sin(a\\pi x)$, $a$ = `freq`) with NTK tracking; return metrics and figures."
@@ -109,11 +110,13 @@ def poisson_study(width:int=32,          # hidden layer width
     grid = prob.sample(n={"res": 128, "bc": 2}, seed=seed, grid=True)
     s_modes = spectrum(pinn_ntk(pinn.with_points(grid), dtype=dtype)).blocks["res"]   # SVD of the residual rows
     tracker = NTKTracker(every=ntk_every, dtype=dtype)
+    resumable = dict(checkpoint=checkpoint, resume=checkpoint is not None)
     if optimizer == "gauss-newton":
-        hist = gauss_newton(model, prob, pts, steps=steps, progress=progress,
+        hist = gauss_newton(model, prob, pts, steps=steps, progress=progress, **resumable,
                             callbacks=[tracker] + ([NTKWeights(100)] if weights == "ntk" else []))
     else:
         hist = train(model, prob, pts, optimizer=optimizer, lr=lr, steps=steps, progress=progress, callbacks=[tracker],
+                     **resumable,
                      weights=(None if weights == "none" else "ntk"))
     KT = pinn_ntk(hist.pinn, dtype=dtype)
     sT = spectrum(KT)

@@ -17,7 +17,7 @@ import optax
 from flax import nnx
 from tqdm.auto import tqdm
 from .operators import Problem
-from .numerics import cached, local_x64, check_int, check_positive
+from .numerics import cached, local_x64, check_int, check_positive, job_guard
 from .losses import check_weights, trace_rule_weights, term_losses
 from .engine import term_functions
 from .pinn import PINN, as_pinn
@@ -377,9 +377,10 @@ def run_loop(run:RunState, hist:History, steps:int, advance, callbacks, max_seco
             if callbacks and any(run.step % cb.every == 0 for cb in callbacks):
                 run.callbacks(callbacks, hist)
                 if run.status is not None: break
-            advance(run, hist, bar)
-            if ckpt is not None and run.status is None and ckpt.due(run.step):
-                ckpt.save(run.step, *run.snapshot(hist, callbacks))
+            with job_guard(f"computing step {run.step}"):          # a distributed job that lost a process: said so
+                advance(run, hist, bar)
+                if ckpt is not None and run.status is None and ckpt.due(run.step):
+                    ckpt.save(run.step, *run.snapshot(hist, callbacks))
             if (run.status is None and max_seconds is not None and run.step < steps
                     and time.perf_counter() - run.t0 >= max_seconds):
                 run.end(Status.TIME_BUDGET,
