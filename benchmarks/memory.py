@@ -37,7 +37,7 @@ def need(pinn):
     N, P = pinn.n_points, pinn.n_params
     if route == "linearize": return jacobian_bytes(pinn)
     if route == "pinn_ntk": return jacobian_bytes(pinn) + 8 * N * N
-    if route.startswith("spectrum"): return svd_bytes(N, P)
+    if route.startswith("spectrum"): return svd_bytes(N, P, copies=2 if route.endswith("scaled") else 1)
     if route == "pinn_top_eigs": return jacobian_bytes(pinn) + 8 * 6 * (N + P) * 20
     if route == "gram_spectrum":
         b = min(pinn.chunk_size, max(pinn.sizes)); return 8 * (2 * P * P + 26 * P) + 8 * b * P + chunk_bytes(b, P)

@@ -180,21 +180,21 @@ class Spectrum:
         return np.sqrt(np.clip(self.eigenvalues, 0.0, None))
 
 # %% ../nbs/05_spectrum.ipynb #8b3c190f
-def svd_bytes(N:int, P:int, vectors:bool=True) -> int:
-    ("What the SVD route holds beside the caller's J: one float64 copy (LAPACK overwrites it), and with vectors the "
-     "factors U (N x m), V^T (m x P) and gesdd's workspace (about 7 m^2).")
+def svd_bytes(N:int, P:int, vectors:bool=True, copies:int=1) -> int:
+    ("What the SVD route holds beside the caller's J: LAPACK's float64 copy (and one more for a scaling or a dtype "
+     "conversion: `copies=2`), and with vectors the factors U (N x m), V^T (m x P) and gesdd's workspace (~7 m^2).")
     m = min(N, P)
-    return 8 * (N * P + (N * m + m * P + 7 * m * m if vectors else 7 * m) + 2 * max(N, P))
+    return 8 * (copies * N * P + (N * m + m * P + 7 * m * m if vectors else 7 * m) + 2 * max(N, P))
 
 def _svd_route(J, eps, vectors, max_bytes, d=None):
     N, P = J.shape; m = min(N, P)
-    check_memory(svd_bytes(N, P, vectors), f"The SVD of the {N} x {P} Jacobian",
+    copies = 1 if d is None and J.dtype == np.float64 else 2
+    check_memory(svd_bytes(N, P, vectors, copies), f"The SVD of the {N} x {P} Jacobian",
                  "Use `top_eigs` on the matrix-free `pinn_ntk_operator` for the leading eigenpairs.", max_bytes)
-    import scipy.linalg as sl
-    A = np.array(J, np.float64) if d is None else d[:, None] * J           # our copy: LAPACK may overwrite it
-    out = sl.svd(A, full_matrices=False, compute_uv=bool(vectors), overwrite_a=True, check_finite=False)
+    A = np.asarray(J, np.float64) if d is None else d[:, None] * J     # no copy of a float64 J (LAPACK copies it)
+    if vectors: U, s, _ = np.linalg.svd(A, full_matrices=False)
+    else: U, s = None, np.linalg.svd(A, compute_uv=False)
     del A
-    U, s = (out[0], out[1]) if vectors else (None, out)
     ev = np.concatenate([s ** 2, np.zeros(N - m)])
     return ev, U, (max(N, P) * eps) ** 2
 
