@@ -10,8 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 from jax.sharding import NamedSharding, PartitionSpec as PS
-from .numerics import (cached, local_x64, check_memory, map_in_chunks, pad_rows, pad_to_chunks, job_guard,
-                               JobFailed)
+from .numerics import (cached, local_x64, check_memory, map_in_chunks, pad_rows, pad_to_chunks, job_guard)
 from .engine import Engine, term_functions, flat_term_functions, jt_v, j_w
 
 
