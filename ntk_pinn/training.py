@@ -413,7 +413,7 @@ def start_checkpoints(run:RunState, hist:History, callbacks, checkpoint, every, 
         raise ValueError("resume=True continues from the folder given as checkpoint=; pass checkpoint=<folder>, "
                          "or resume=<folder> to continue from another one.")
     src = (ckpt.directory if ckpt.steps() else None) if resume is True else (resume or None)
-    if ckpt is not None and ckpt.steps() and (src is None or Path(src).absolute() != ckpt.directory):
+    if ckpt is not None and ckpt.steps() and (src is None or Path(src).expanduser().absolute() != ckpt.directory):
         raise ValueError(f"checkpoint={str(ckpt.directory)!r} already holds checkpoints of a run (steps "
                          f"{ckpt.steps()}): pass resume=True to continue it, or another folder for a new run.")
     if src is not None:
