@@ -15,7 +15,9 @@ __all__ = ['Part', 'Geometry', 'Box', 'Ball', 'Difference']
 def _rng(key) -> np.random.Generator:
     "A NumPy generator from a JAX key (the package's samplers take keys) or from an int seed."
     if isinstance(key, (int, np.integer)): return np.random.default_rng(int(key))
-    return np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().astype(np.uint64))
+    try: data = jax.random.key_data(key)                   # a typed key (jax.random.key)
+    except (TypeError, ValueError): data = key             # a raw uint32 key (jax.random.PRNGKey)
+    return np.random.default_rng(np.asarray(data).ravel().astype(np.uint64))
 
 def _check_n(n, what) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
