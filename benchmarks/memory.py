@@ -20,9 +20,8 @@ import numpy as np
 from flax import nnx
 import ntk_pinn as nk
 from ntk_pinn.engine import jacobian_bytes
-from ntk_pinn.spectrum import svd_bytes
+from ntk_pinn.spectrum import svd_bytes, gram_bytes, top_eigs_bytes
 from ntk_pinn.gauss_newton import dense_step_bytes
-from ntk_pinn.numerics import chunk_bytes
 route, budget = sys.argv[1], int(sys.argv[2])
 libc = ctypes.CDLL("libc.so.6")
 def status(field):
@@ -38,9 +37,8 @@ def need(pinn):
     if route == "linearize": return jacobian_bytes(pinn)
     if route == "pinn_ntk": return jacobian_bytes(pinn) + 8 * N * N
     if route.startswith("spectrum"): return svd_bytes(N, P, copies=2 if route.endswith("scaled") else 1)
-    if route == "pinn_top_eigs": return jacobian_bytes(pinn) + 8 * 6 * (N + P) * 20
-    if route == "gram_spectrum":
-        b = min(pinn.chunk_size, max(pinn.sizes)); return 8 * (2 * P * P + 26 * P) + 8 * b * P + chunk_bytes(b, P)
+    if route == "pinn_top_eigs": return top_eigs_bytes(pinn, k=10)
+    if route == "gram_spectrum": return gram_bytes(pinn)
     return dense_step_bytes(N, P)
 def call(pinn, J):
     b = budget

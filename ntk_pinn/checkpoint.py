@@ -10,7 +10,8 @@ import numpy as np
 import jax
 
 # %% auto #0
-__all__ = ['FORMAT', 'DEFAULT_SECONDS', 'tree_signature', 'tree_arrays', 'jsonable', 'Checkpointer', 'check_match', 'latest']
+__all__ = ['FORMAT', 'DEFAULT_SECONDS', 'tree_signature', 'run_facts', 'tree_arrays', 'jsonable', 'Checkpointer', 'check_match',
+           'latest']
 
 # %% ../nbs/02d_checkpoint.ipynb #b8d80007
 FORMAT = 1                          # the layout of the JSON document; raised when it changes
@@ -25,6 +26,12 @@ def tree_signature(tree) -> list:
     leaves = jax.tree_util.tree_flatten_with_path(tree)[0]
     return [[jax.tree_util.keystr(p), list(np.shape(a)), str(np.asarray(a).dtype) if not hasattr(a, "dtype")
              else str(a.dtype)] for p, a in leaves]
+
+def run_facts(pinn, trainer:str, **extra) -> dict:
+    ("What a checkpoint of a run on the prepared `pinn` must share with the run that resumes from it: package "
+     "version, trainer, problem, terms, points per term, model structure and precision, and the trainer's `extra`.")
+    return dict(version=_version(), trainer=trainer, problem=pinn.problem.name, terms=list(pinn.names),
+                sizes=list(pinn.sizes), structure=tree_signature(pinn.params), dtype=str(pinn.dtype), **extra)
 
 def tree_arrays(tree) -> list:
     "The leaves of a pytree as host arrays (in pytree order)."

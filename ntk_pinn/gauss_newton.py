@@ -16,7 +16,8 @@ from .losses import loss_scaling, check_weights, term_losses
 from .pinn import PINN, as_pinn
 from .ntk import pinn_ntk_operator
 from .spectrum import top_eigs
-from .training import History, Status, RunState, run_loop, check_callbacks, start_checkpoints, _checkpoint_facts
+from .training import History, Status, RunState, run_loop, check_callbacks, start_checkpoints
+from .checkpoint import run_facts
 
 # %% auto #0
 __all__ = ['FACTORS', 'SOLVERS', 'RULES', 'DAMPING_GRID', 'SWITCH_LENGTH', 'SWITCH_WINDOW', 'DenseStep', 'MatrixFreeStep',
@@ -301,7 +302,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     advance = functools.partial(_gn_step, route=route, ts=0.5 ** np.arange(line_search), patience=patience,
                                 cg=dict(cg_tol=cg_tol, cg_maxiter=cg_maxiter), precond_rank=precond_rank,
                                 precond_every=precond_every, factor=factor, rule=rule, accelerate=bool(accelerate))
-    facts = _checkpoint_facts(pinn, "gauss_newton", solver=route, rule=rule)
+    facts = run_facts(pinn, "gauss_newton", solver=route, rule=rule)
     ckpt = start_checkpoints(run, hist, callbacks, checkpoint, checkpoint_every, checkpoint_seconds, resume, facts)
     bar = tqdm(total=steps, initial=min(run.step, steps), disable=not progress,
                desc=f"{pinn.problem.name} (Gauss-Newton)", leave=True)

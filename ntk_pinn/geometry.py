@@ -96,8 +96,9 @@ class Box(Geometry):
     "The box `[lo, hi]`; its faces are the parts `c-` and `c+` for each coordinate name `c` (default x, y, z, ...)."
     def __init__(self, lo, hi, coords:tuple|None=None):
         self.lo, self.hi = np.asarray(lo, float).ravel(), np.asarray(hi, float).ravel()
-        if self.lo.shape != self.hi.shape or self.lo.size == 0 or not np.all(self.lo < self.hi):
-            raise ValueError(f"a box needs lo < hi in every coordinate, got lo={lo}, hi={hi}.")
+        if (self.lo.shape != self.hi.shape or self.lo.size == 0 or not np.all(self.lo < self.hi)
+                or not np.all(np.isfinite(self.lo) & np.isfinite(self.hi))):
+            raise ValueError(f"a box needs finite lo < hi in every coordinate, got lo={lo}, hi={hi}.")
         self.dim = self.lo.size
         self.coords = tuple(coords) if coords is not None else ("x", "y", "z", "w")[:self.dim] if self.dim <= 4 \
             else tuple(f"x{i}" for i in range(self.dim))
@@ -121,7 +122,8 @@ class Ball(Geometry):
     "The closed ball of `radius` about `center`; its surface is the part 'circle' (2-D) or 'sphere'."
     def __init__(self, center, radius:float, name:str|None=None):
         self.center, self.radius = np.asarray(center, float).ravel(), float(radius)
-        if self.center.size == 0 or not (self.radius > 0 and math.isfinite(self.radius)):
+        if self.center.size == 0 or not np.all(np.isfinite(self.center)) or not (self.radius > 0
+                                                                              and math.isfinite(self.radius)):
             raise ValueError(f"a ball needs a center and a positive radius, got {center}, {radius}.")
         self.dim = self.center.size
         self.name = name or ("circle" if self.dim == 2 else "sphere")

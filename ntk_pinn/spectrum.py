@@ -15,7 +15,8 @@ from .ntk import NTKBlocks, NTKOperator, pinn_ntk_operator
 
 # %% auto #0
 __all__ = ['ROUTES', 'effective_rank', 'participation_ratio', 'DecayFit', 'fit_decay', 'Spectrum', 'svd_bytes', 'spectrum',
-           'mode_frequencies', 'TopEigs', 'top_eigs', 'JacobianProducts', 'pinn_top_eigs', 'gram_spectrum']
+           'mode_frequencies', 'TopEigs', 'top_eigs', 'JacobianProducts', 'top_eigs_bytes', 'pinn_top_eigs',
+           'gram_bytes', 'gram_spectrum']
 
 # %% ../nbs/05_spectrum.ipynb #c917c3a5
 def _real(A:np.ndarray, what:str) -> np.ndarray:
@@ -442,6 +443,10 @@ def _subspace_iteration(ops, P, l, q, rng):
     Ub, sig, _ = np.linalg.svd(ops.Jt(Q).T, full_matrices=False)
     return sig ** 2, Q @ Ub
 
+def top_eigs_bytes(pinn:PINN, k:int, oversample:int=10) -> int:
+    "What the Jacobian route of `pinn_top_eigs` holds: J with one chunk's working memory, and the subspace blocks."
+    return jacobian_bytes(pinn) + 8 * 6 * (pinn.n_points + pinn.n_params) * (k + oversample)
+
 def pinn_top_eigs(model,                     # a prepared `PINN`, or an NNX model
                   problem=None, points=None, *,
                   k:int=20,                  # eigenpairs
@@ -458,7 +463,7 @@ def pinn_top_eigs(model,                     # a prepared `PINN`, or an NNX mode
     if not isinstance(k, (int, np.integer)) or not 1 <= k < N:
         raise ValueError(f"k must be an int in [1, N), got {k!r}.")
     budget = memory_budget(max_bytes)
-    need = jacobian_bytes(pinn.astype("float64")) + 8 * 6 * (N + P) * (k + oversample)   # J and the blocks
+    need = top_eigs_bytes(pinn, k, oversample)
     if route == "auto": route = "jacobian" if need <= budget else "sketch"
     if route == "lanczos":
         te = top_eigs(pinn_ntk_operator(pinn), k=k, tol=tol, seed=seed)
@@ -479,6 +484,13 @@ def pinn_top_eigs(model,                     # a prepared `PINN`, or an NNX mode
     return TopEigs(lam, U, res, tol, N, ops.passes, route, P)
 
 # %% ../nbs/05_spectrum.ipynb #495b5ef0
+def gram_bytes(pinn:PINN, block:int|None=None, vectors:int=0) -> int:
+    ("What the Gram route holds: $J^\\top J$ and its eigenvectors ($2P^2$, decomposed in place), MRRR's workspace, "
+     "one block of Jacobian rows with its working memory, and `vectors` eigenvectors of K ($N$ each).")
+    N, P = pinn.n_points, pinn.n_params
+    b = min(block or pinn.chunk_size, max(pinn.sizes))
+    return 8 * (2 * P * P + 26 * P + N * vectors) + 8 * b * P + chunk_bytes(min(b, pinn.chunk_size), P)
+
 def gram_spectrum(model,                 # a prepared `PINN` (sharded or not), or an NNX model
                   problem=None, points=None, *,
                   vectors:int=0,         # leading eigenvectors of K to compute (one more pass over the points)
@@ -489,10 +501,7 @@ def gram_spectrum(model,                 # a prepared `PINN` (sharded or not), o
      "resolved down to about $P\\epsilon\\lambda_{\\max}$ only (forming $J^\\top J$ squares the condition).")
     pinn = as_pinn(model, problem, points, dtype=dtype)
     N, P = pinn.n_points, pinn.n_params
-    b = min(block or pinn.chunk_size, max(pinn.sizes))
-    blk = 8 * b * P + chunk_bytes(min(b, pinn.chunk_size), P)      # one block of rows with its working memory
-    check_memory(8 * (2 * P * P + 26 * P + N * vectors) + blk,
-                 f"The Gram matrix ({P} x {P}) and its eigendecomposition",
+    check_memory(gram_bytes(pinn, block, vectors), f"The Gram matrix ({P} x {P}) and its eigendecomposition",
                  "Use pinn_top_eigs for the leading eigenpairs only.", max_bytes)
     G = pinn.parameter_gram(block)                   # accumulated over blocks (on a mesh: over each device's points)
     import scipy.linalg as sl                        # in place, MRRR: the Gram matrix and its eigenvectors only

@@ -24,7 +24,7 @@ from .pinn import PINN, as_pinn
 from .ntk import pinn_ntk, pinn_ntk_diagonal
 from .spectrum import spectrum
 from .dynamics import stability_limit, warn_unstable, kernel_drift, param_drift, kernel_alignment
-from .checkpoint import Checkpointer, latest, jsonable, tree_arrays, tree_signature
+from .checkpoint import Checkpointer, latest, jsonable, tree_arrays, tree_signature, run_facts
 
 # %% auto #0
 __all__ = ['FINAL_CALLBACKS', 'History', 'compare', 'TrainState', 'NTKTracker', 'RelativeErrorLog', 'NTKWeights', 'Status',
@@ -500,16 +500,10 @@ class _Run(RunState):
             self.points0 = self.pinn.with_points({n: arrays[f"points0.{n}"] for n in self.pinn.names}).points
             self.pinn = self.pinn.with_points({n: arrays[f"points.{n}"] for n in self.pinn.names})
 
-def _checkpoint_facts(pinn, trainer:str, **extra) -> dict:
-    "What a checkpoint must share with the run that resumes from it."
-    from ntk_pinn import __version__
-    return dict(version=__version__, trainer=trainer, problem=pinn.problem.name, terms=list(pinn.names),
-                sizes=list(pinn.sizes), structure=tree_signature(pinn.params), dtype=str(pinn.dtype), **extra)
-
 def _loop(pinn, opt_key, steps, w, callbacks, resample, seed, progress, chunk, max_seconds, hist, ck=(None,) * 4):
     "Run the steps in compiled chunks with callbacks between them; returns the final PINN and weights."
     run = _Run(pinn, w, _opt_init(opt_key)(pinn.params), resample)
-    facts = _checkpoint_facts(pinn, "train", optimizer=repr(opt_key) if isinstance(opt_key, tuple) else "optax",
+    facts = run_facts(pinn, "train", optimizer=repr(opt_key) if isinstance(opt_key, tuple) else "optax",
                               opt_state=tree_signature(run.opt_state))
     ckpt = start_checkpoints(run, hist, callbacks, *ck, facts)
     bar = tqdm(total=steps, initial=min(run.step, steps), disable=not progress, desc=pinn.problem.name, leave=True)
