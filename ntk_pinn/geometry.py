@@ -49,20 +49,35 @@ class Geometry:
             raise TermNameError(f"the geometry has no boundary part {name!r}; its parts are {list(ps)}.")
         return ps[name]
 
-    def sample(self, n:int, part:str|None=None, seed=0) -> np.ndarray:
-        ("`n` uniform points inside (`part=None`), on one named part of the boundary, or on the whole boundary "
-         "(`part='boundary'`, spread over the parts in proportion to their measures); float64 `(n, d)`.")
+    def _parts_of(self, part) -> list:
+        "The parts that `part` names: 'boundary' (all of them), one name, or a list/tuple of names."
+        if part == "boundary": return list(self.parts().values())
+        if isinstance(part, (list, tuple)):
+            if not part: raise ValueError("part: an empty list names no boundary part.")
+            return [self.part(p) for p in dict.fromkeys(part)]
+        return [self.part(part)]
+
+    def sample(self, n:int, part:str|tuple|None=None, seed=0) -> np.ndarray:
+        ("`n` uniform points inside (`part=None`), on one named part of the boundary, on several (a list of names), "
+         "or on the whole boundary (`part='boundary'`); over several parts the points are spread in proportion to "
+         "the parts' measures (uniform on their union); float64 `(n, d)`.")
         n, rng = _check_n(n, part or "the interior"), _rng(seed)
         if part is None: return self._interior(rng, n)
-        if part == "boundary":
-            ps = list(self.parts().values())
-            counts = rng.multinomial(n, np.array([p.measure for p in ps]) / sum(p.measure for p in ps))
-            return np.concatenate([p.sample(rng, c) for p, c in zip(ps, counts)] or [np.zeros((0, self.dim))])
-        return self.part(part).sample(rng, n)
+        ps = self._parts_of(part)
+        if len(ps) == 1: return ps[0].sample(rng, n)
+        counts = rng.multinomial(n, np.array([p.measure for p in ps]) / sum(p.measure for p in ps))
+        X = np.concatenate([p.sample(rng, c) for p, c in zip(ps, counts)] or [np.zeros((0, self.dim))])
+        return X[rng.permutation(len(X))]
 
-    def sampler(self, part:str|None=None):
-        "A sampler `(key, n, grid) -> (n, d)` for a `Term`: the interior, a named part, or 'boundary'."
-        if part not in (None, "boundary"): self.part(part)           # a wrong name fails here, not at sampling
+    def distance(self, X, part:str|tuple="boundary") -> np.ndarray:
+        "Distance of each point of `X` to the named part(s) of the boundary (the nearest of them)."
+        X = np.asarray(X, float)
+        return np.min([p.distance(X) for p in self._parts_of(part)], axis=0)
+
+    def sampler(self, part:str|tuple|None=None):
+        "A sampler `(key, n, grid) -> (n, d)` for a `Term`: the interior, a named part, several, or 'boundary'."
+        if part is not None: self._parts_of(part)                    # a wrong name fails here, not at sampling
+        if isinstance(part, list): part = tuple(part)
         def sample(key, n, grid=False):
             return self.grid(n, part) if grid else self.sample(n, part, seed=key)
         return sample
