@@ -7,15 +7,17 @@ __version__ = "0.1.0"
 __all__ = ['MLP', 'FourierFeatures', 'ACTIVATIONS', 'functional', 'count_params', 'Problem', 'Term', 'laplacian', 'component',
            'interior_sampler', 'face_sampler', 'boundary_sampler', 'BUILTIN_PROBLEMS', 'poisson_1d', 'poisson_2d',
            'helmholtz_2d', 'heat_1d', 'wave_1d', 'burgers_1d', 'local_x64', 'check_memory', 'count_compilations',
-           'JobFailed', 'TermNameError', 'Geometry', 'Box', 'Ball', 'Difference', 'loss_scaling', 'term_losses',
-           'trace_rule_weights', 'PINN', 'points_mesh', 'distributed_initialize', 'empirical_ntk', 'pinn_ntk',
-           'NTKBlocks', 'ntk_operator', 'pinn_ntk_operator', 'pinn_ntk_diagonal', 'NTKOperator', 'mlp_output_ntk',
-           'spectrum', 'Spectrum', 'top_eigs', 'pinn_top_eigs', 'gram_spectrum', 'mode_frequencies', 'effective_rank',
-           'fit_decay', 'LinearDynamics', 'stability_limit', 'kernel_drift', 'param_drift', 'kernel_alignment', 'train',
-           'Status', 'History', 'NTKTracker', 'RelativeErrorLog', 'NTKWeights', 'compare', 'decaying_adam',
-           'tail_median', 'tune_step', 'gauss_newton', 'choose_solver', 'plot_spectrum', 'plot_spectrum_evolution',
-           'plot_modes', 'plot_solution', 'plot_losses', 'plot_loss_prediction', 'plot_weights', 'explore',
-           'poisson_study', 'results_table']
+           'JobFailed', 'TermNameError', 'Geometry', 'Box', 'Ball', 'Difference', 'Reference', 'Case', 'PINNACLE_CASES',
+           'pinnacle_case', 'burgers1d_c', 'poisson2d_c', 'wave1d_c', 'heat2d_ms', 'diagnose', 'Diagnosis',
+           'load_problem', 'problem_study', 'write_problem_report', 'loss_scaling', 'term_losses', 'trace_rule_weights',
+           'PINN', 'points_mesh', 'distributed_initialize', 'empirical_ntk', 'pinn_ntk', 'NTKBlocks', 'ntk_operator',
+           'pinn_ntk_operator', 'pinn_ntk_diagonal', 'NTKOperator', 'mlp_output_ntk', 'spectrum', 'Spectrum',
+           'top_eigs', 'pinn_top_eigs', 'gram_spectrum', 'mode_frequencies', 'effective_rank', 'fit_decay',
+           'LinearDynamics', 'stability_limit', 'kernel_drift', 'param_drift', 'kernel_alignment', 'train', 'Status',
+           'History', 'NTKTracker', 'RelativeErrorLog', 'NTKWeights', 'compare', 'decaying_adam', 'tail_median',
+           'tune_step', 'gauss_newton', 'choose_solver', 'plot_spectrum', 'plot_spectrum_evolution', 'plot_modes',
+           'plot_solution', 'plot_losses', 'plot_loss_prediction', 'plot_weights', 'explore', 'poisson_study',
+           'results_table']
 
 # %% ../nbs/api.ipynb #0ec4b35f
 # networks
@@ -28,6 +30,11 @@ from .operators import (
 from .numerics import local_x64, check_memory, count_compilations, JobFailed, TermNameError
 # domains
 from .geometry import Geometry, Box, Ball, Difference
+# PINNacle's cases, reference data, the kernel's diagnosis
+from .pinnacle import (
+    Reference, Case, PINNACLE_CASES, pinnacle_case, burgers1d_c, poisson2d_c, wave1d_c, heat2d_ms, diagnose, Diagnosis)
+# any problem, one call
+from .runner import load_problem, problem_study, write_problem_report
 # the loss convention
 from .losses import loss_scaling, term_losses, trace_rule_weights
 # the prepared PINN
@@ -62,6 +69,8 @@ _all_ = ['MLP', 'FourierFeatures', 'ACTIVATIONS', 'functional', 'count_params', 
          'component', 'interior_sampler', 'face_sampler', 'boundary_sampler', 'BUILTIN_PROBLEMS', 'poisson_1d',
          'poisson_2d', 'helmholtz_2d', 'heat_1d', 'wave_1d', 'burgers_1d', 'local_x64', 'check_memory',
          'count_compilations', 'JobFailed', 'TermNameError', 'Geometry', 'Box', 'Ball', 'Difference',
+         'Reference', 'Case', 'PINNACLE_CASES', 'pinnacle_case', 'burgers1d_c', 'poisson2d_c', 'wave1d_c', 'heat2d_ms',
+         'diagnose', 'Diagnosis', 'load_problem', 'problem_study', 'write_problem_report',
          'loss_scaling', 'term_losses', 'trace_rule_weights',
          'PINN', 'points_mesh',
          'distributed_initialize', 'empirical_ntk', 'pinn_ntk', 'NTKBlocks', 'ntk_operator', 'pinn_ntk_operator',

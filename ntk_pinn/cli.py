@@ -8,25 +8,27 @@ import argparse, inspect, math, os, sys, warnings
 from pathlib import Path
 from fastcore.docments import docments
 from .study import poisson_study, write_report, CHOICES, POSITIVE
+from .runner import problem_study, write_problem_report, OPTIMIZERS as RUN_OPTIMIZERS
 
 # %% auto #0
 __all__ = ['study_options', 'compilation_cache_dir', 'enable_compilation_cache', 'build_parser', 'main']
 
 # %% ../nbs/14_cli.ipynb #ae47711f
-def _converter(name:str, kind:str):
-    "An argparse type: int or float, positive when the study says so."
+def _converter(name:str, kind:str, positive=POSITIVE):
+    "An argparse type: int or float, positive when the study says so (`name` in `positive`)."
     def conv(s):
         try: v = int(s) if kind == "int" else float(s)
         except ValueError: raise argparse.ArgumentTypeError(
-            f"--{name.replace('_', '-')} must be a{' positive' if name in POSITIVE else 'n'} "
+            f"--{name.replace('_', '-')} must be a{' positive' if name in positive else 'n'} "
             f"{'integer' if kind == 'int' else 'number'}, got {s!r}") from None
-        if name in POSITIVE and not (v > 0 and math.isfinite(v)):
+        if name in positive and not (v > 0 and math.isfinite(v)):
             raise argparse.ArgumentTypeError(f"--{name.replace('_', '-')} must be a positive "
                                              f"{'integer' if kind == 'int' else 'number'}, got {s}")
         return v
     return conv
 
-def study_options(parser:argparse.ArgumentParser, fn=poisson_study, skip=("progress",)) -> argparse.ArgumentParser:
+def study_options(parser:argparse.ArgumentParser, fn=poisson_study, skip=("progress",), choices=CHOICES,
+                  positive=POSITIVE) -> argparse.ArgumentParser:
     "Add one option per parameter of `fn` (name, default, type and help from its signature and parameter comments)."
     docs = docments(fn)
     for name, p in inspect.signature(fn).parameters.items():
@@ -34,8 +36,8 @@ def study_options(parser:argparse.ArgumentParser, fn=poisson_study, skip=("progr
         ann = str(p.annotation)
         kind = "int" if ann.startswith("int") else "float" if ann.startswith("float") else "str"
         kw = dict(default=p.default, help=f"{docs.get(name) or name} (default: {p.default})")
-        if name in CHOICES: kw["choices"] = CHOICES[name]
-        elif kind != "str": kw["type"] = _converter(name, kind)
+        if name in choices: kw["choices"] = choices[name]
+        elif kind != "str": kw["type"] = _converter(name, kind, positive)
         parser.add_argument(f"--{name.replace('_', '-')}", **kw)
     return parser
 
@@ -57,7 +59,7 @@ def enable_compilation_cache(path:Path|None=None) -> str:
 
 # %% ../nbs/14_cli.ipynb #0e5131e3
 def build_parser() -> argparse.ArgumentParser:
-    "The `ntk-pinn` parser: one subcommand, `poisson`, whose options are the study's parameters."
+    "The `ntk-pinn` parser: `poisson` (the Poisson study) and `run` (any problem), options from their studies."
     p = argparse.ArgumentParser(prog="ntk-pinn",
                                 description="Neural tangent kernel analysis of physics-informed neural networks.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -69,6 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", default="ntk_pinn_report", help="report folder (default: ./ntk_pinn_report)")
     q.add_argument("--quiet", action="store_true", help="no progress bar or messages")
     q.add_argument("--no-compilation-cache", action="store_true",
+                   help="do not keep compiled programs on disk (also: NTK_PINN_NO_COMPILATION_CACHE=1)")
+    r = sub.add_parser("run", help="diagnose and train any problem (built-in, PINNacle or your file) and write a report",
+                       description="Diagnose a problem with the NTK, train it with the chosen optimiser, and write "
+                                   "figures on the domain, metrics.json and report.md. PROBLEM is a built-in problem "
+                                   "(e.g. poisson_2d), a PINNacle case (Burgers1d-C, Poisson2d-C, Wave1d-C, Heat2d-MS) "
+                                   "or a Python file path/to/file.py[:name] defining a Problem or a Case.")
+    r.add_argument("problem", metavar="PROBLEM", help="built-in name, PINNacle case, or file.py[:name]")
+    study_options(r, problem_study, skip=("problem", "progress"),
+                  choices={"optimizer": RUN_OPTIMIZERS, "dtype": ("float32", "float64")},
+                  positive=("steps", "seconds", "lr", "scale", "sigma", "n_kernel"))
+    r.add_argument("--out", default="ntk_pinn_report", help="report folder (default: ./ntk_pinn_report)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar or messages")
+    r.add_argument("--no-compilation-cache", action="store_true",
                    help="do not keep compiled programs on disk (also: NTK_PINN_NO_COMPILATION_CACHE=1)")
     return p
 
@@ -85,7 +100,8 @@ def main(argv=None) -> int:
     "Entry point of the `ntk-pinn` console script."
     parser = build_parser()
     args = vars(parser.parse_args(argv))
-    if args.pop("command") is None:
+    command = args.pop("command")
+    if command is None:
         parser.print_help(); return 2
     out, quiet, no_cache = Path(args.pop("out")), args.pop("quiet"), args.pop("no_compilation_cache")
     try: _check_writable(out)
@@ -94,6 +110,7 @@ def main(argv=None) -> int:
     if not (no_cache or os.environ.get("NTK_PINN_NO_COMPILATION_CACHE")): enable_compilation_cache()
     import matplotlib.pyplot as plt; plt.switch_backend("Agg")      # files only, no display needed
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
+    if command == "run": return _run(args, out, quiet, say)
     say(f"ntk-pinn poisson: MLP 1-{[args['width']] * args['depth']}-1 {args['activation']}, "
         f"sin({args['freq']:g} pi x), {args['steps']} {args['optimizer']} steps")
     try:
@@ -107,4 +124,23 @@ def main(argv=None) -> int:
     say(f"relative L2 error {f['relative_l2']:.3e}; report written to {out}/ (report.md, metrics.json, "
         f"{len(res.figures)} figures) in {res.metrics['total_seconds']:.1f} s")
     for w in res.metrics["warnings"]: say(f"warning: {w}")
+    return 0
+
+def _run(args:dict, out:Path, quiet:bool, say) -> int:
+    "`ntk-pinn run PROBLEM`: the study of any problem, and its report."
+    say(f"ntk-pinn run {args['problem']}: MLP {args['hidden']}, {args['optimizer']}, at most {args['steps']} steps "
+        f"and {args['seconds']:g} s")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = problem_study(**args, progress=not quiet)
+        write_problem_report(res, out)
+    except (ValueError, TypeError, KeyError, MemoryError, OSError, ImportError, SyntaxError) as e:
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        print(f"ntk-pinn: error: {msg}", file=sys.stderr); return 1
+    m = res.metrics
+    errs = "; ".join(f"{k.replace('_', ' ')} L2RE {v['l2re']:.3e}" for k, v in m["errors"].items())
+    say(f"diagnosis: {m['verdict_before']}")
+    say(f"{m['steps']} steps in {m['train_seconds']:.1f} s; {errs or 'no reference to compare with'}; "
+        f"report written to {out}/")
     return 0

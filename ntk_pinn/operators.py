@@ -79,6 +79,7 @@ class Problem:
     coords: tuple = ()          # coordinate names, e.g. ("t", "x")
     info: dict = field(default_factory=dict)  # parameters of the problem, for reports
     key: object = None          # hashable identity: problems with equal keys are equal (None: equal only to itself)
+    geometry: object = None     # a `Geometry` (e.g. a box with holes): grids and errors on it (None: the box `domain`)
 
     @property
     def dim(self): return len(self.domain)
@@ -103,7 +104,8 @@ def select(self:Problem, *names:str) -> Problem:
     terms = tuple(self.term(n) for n in names)
     if not terms: raise ValueError("select needs at least one term name.")
     key = None if self.key is None else (self.key, "select", names)
-    return Problem(f"{self.name}[{','.join(names)}]", self.domain, terms, self.exact, self.coords, dict(self.info), key)
+    return Problem(f"{self.name}[{','.join(names)}]", self.domain, terms, self.exact, self.coords, dict(self.info), key,
+                   self.geometry)
 
 # %% ../nbs/02_operators.ipynb #47902195
 def check_points(points:Mapping, # term name -> array (n, d)
@@ -293,7 +295,8 @@ BUILTIN_PROBLEMS = {f.__name__: f for f in (poisson_1d, poisson_2d, helmholtz_2d
 # %% ../nbs/02_operators.ipynb #c83e3f51
 @patch
 def grid(self:Problem, n:int=1024) -> jnp.ndarray:
-    "About `n` evenly spaced points covering the closed domain, shape `(N, d)`."
+    "About `n` evenly spaced points covering the closed domain (restricted to the `geometry` if any), `(N, d)`."
+    if self.geometry is not None: return jax.device_put(np.asarray(self.geometry.grid(n), np.float32))
     lo = [a for a, _ in self.domain]; hi = [b for _, b in self.domain]
     return jax.device_put(np.asarray(_grid_nd(lo, hi, n, interior=False), np.float32))
 
