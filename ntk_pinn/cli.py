@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--quiet", action="store_true", help="no progress bar or messages")
     q.add_argument("--no-compilation-cache", action="store_true",
                    help="do not keep compiled programs on disk (also: NTK_PINN_NO_COMPILATION_CACHE=1)")
-    r = sub.add_parser("run", help="diagnose and train any problem (built-in, PINNacle or your file) and write a report",
+    r = sub.add_parser("run", help="diagnose and train any problem (built-in, PINNacle or a file); write a report",
                        description="Diagnose a problem with the NTK, train it with the chosen optimiser, and write "
                                    "figures on the domain, metrics.json and report.md. PROBLEM is a built-in problem "
                                    "(e.g. poisson_2d), a PINNacle case (Burgers1d-C, Poisson2d-C, Wave1d-C, Heat2d-MS) "

@@ -6,6 +6,7 @@
 from __future__ import annotations
 from typing import Callable, Sequence
 import math
+import numpy as np
 import jax
 import jax.numpy as jnp
 from flax import nnx
@@ -70,10 +71,15 @@ class FourierFeatures(nnx.Module):
     def __init__(self,
                  in_dim:int,       # input dimension d
                  n_features:int,   # number of frequencies m (output has 2m columns)
-                 sigma:float=1.0,  # standard deviation of the frequencies
+                 sigma:float=1.0,  # standard deviation of the frequencies; or one per input coordinate
                  *, rngs:nnx.Rngs):
         if n_features < 1: raise ValueError(f"n_features must be >= 1, got {n_features}.")
-        self.B = FourierBuffer(sigma * jax.random.normal(rngs.params(), (in_dim, n_features)))
+        s = np.asarray(sigma, float)
+        if s.ndim > 1 or (s.ndim == 1 and s.size != in_dim) or not np.all(np.isfinite(s) & (s > 0)):
+            raise ValueError(f"sigma must be a positive number or {in_dim} positive numbers (one per input "
+                             f"coordinate), got {sigma!r}.")
+        scale = jnp.asarray(s.reshape(-1, 1) if s.ndim == 1 else s, jnp.float32)
+        self.B = FourierBuffer(scale * jax.random.normal(rngs.params(), (in_dim, n_features)))
         self.sigma, self.out_dim = sigma, 2 * n_features
     def __call__(self, x):
         z = 2 * jnp.pi * x @ self.B[...].astype(x.dtype)
@@ -92,7 +98,7 @@ class MLP(nnx.Module):
                  init:str|None=None,        # one of `INITS` (default "xavier"); standard parameterisation only
                  parametrization:str="standard", # "standard" (z = hW + b) or "ntk" (z = hW/sqrt(fan_in) + b)
                  fourier:int|None=None,     # number of Fourier features (None: no embedding)
-                 sigma:float=1.0,           # Fourier-feature scale
+                 sigma:float=1.0,           # Fourier-feature scale (or one per input coordinate)
                  rngs:nnx.Rngs):
         hidden = list(hidden)
         for name, v in [("in_dim", in_dim), ("out_dim", out_dim)] + [(f"hidden[{i}]", h) for i, h in enumerate(hidden)]:
