@@ -18,7 +18,16 @@ from .engine import LOCAL, term_functions
 from .sharding import ShardedEngine, points_mesh
 
 # %% auto #0
-__all__ = ['PINN', 'as_pinn']
+__all__ = ['check_in_domain', 'PINN', 'as_pinn']
+
+# %% ../nbs/03_pinn.ipynb #0bdb6b64
+def check_in_domain(problem:Problem, pts:dict, tol:float=1e-6) -> dict:
+    "The points, or a `ValueError` naming the term whose points lie outside the problem's `geometry` (if it has one)."
+    if problem.geometry is None: return pts
+    for name, p in pts.items():
+        if not isinstance(p, jax.core.Tracer):
+            problem.geometry.check_inside(np.asarray(p, float), f"points of term {name!r}", tol)
+    return pts
 
 # %% ../nbs/03_pinn.ipynb #a7697ce9
 @cached
@@ -49,7 +58,7 @@ class PINN:
         if in_dim is not None and in_dim != problem.dim:
             raise ValueError(f"the model takes {in_dim}-D inputs "
                              f"but problem {problem.name!r} is {problem.dim}-D {problem.coords}.")
-        pts = check_points(points, problem.names, problem.dim)
+        pts = check_in_domain(problem, check_points(points, problem.names, problem.dim))
         with local_x64(dtype):
             params, rest = cast_params(params, dtype), cast_floats(rest, dtype)
             pts = {n: to_device(p, dtype) for n, p in pts.items()}
@@ -144,7 +153,7 @@ def with_params(self:PINN, params) -> PINN:
 @patch
 def with_points(self:PINN, points:Mapping) -> PINN:
     "The same PINN at new points (validated and cast; sharded like this one)."
-    pts = check_points(points, self.names, self.problem.dim)
+    pts = check_in_domain(self.problem, check_points(points, self.names, self.problem.dim))
     with local_x64(self.dtype): pts = {n: to_device(p, self.dtype) for n, p in pts.items()}
     return self.engine.carry(self._replace(points=pts, engine=LOCAL))
 

@@ -27,8 +27,8 @@ from .dynamics import stability_limit, warn_unstable, kernel_drift, param_drift,
 from .checkpoint import Checkpointer, latest, jsonable, tree_arrays, tree_signature, run_facts
 
 # %% auto #0
-__all__ = ['FINAL_CALLBACKS', 'History', 'compare', 'TrainState', 'NTKTracker', 'RelativeErrorLog', 'NTKWeights', 'Status',
-           'train', 'decaying_adam', 'tail_median', 'tune_step']
+__all__ = ['FINAL_CALLBACKS', 'History', 'compare', 'TrainState', 'NTKTracker', 'RelativeErrorLog', 'pinnacle_weights',
+           'NTKWeights', 'Status', 'train', 'decaying_adam', 'tail_median', 'tune_step']
 
 # %% ../nbs/07_training.ipynb #dc5c3224
 @dataclass
@@ -172,18 +172,40 @@ class RelativeErrorLog:
         st.history.snapshots.append(dict(step=st.step, seconds=st.seconds, relative_l2=st.pinn.relative_l2(self.n)))
         self.seconds += time.perf_counter() - t0
 
+# %% ../nbs/07_training.ipynb #6f68a020
+def pinnacle_weights(pinn) -> dict:
+    ("PINNacle's NTK loss weights: $\\lambda_r = (T_r + T_b)/T_r$ on the residual terms and $(T_r + T_b)/T_b$ on the "
+     "others (boundary and initial), with $T_g = \\|\\nabla_\\theta \\sum_{x \\in g} r(x)\\|^2 = 1^\\top K_{gg} 1$.")
+    kinds = {t.name: t.kind for t in pinn.problem.terms}
+    groups = {"r": [n for n in pinn.names if kinds[n] == "residual"],
+              "b": [n for n in pinn.names if kinds[n] != "residual"]}
+    if not groups["r"] or not groups["b"]:
+        raise ValueError("PINNacle's NTK weights need residual terms and boundary/initial terms; "
+                         f"the kinds here are {kinds}.")
+    T = {}
+    for g, names in groups.items():
+        v = np.concatenate([np.full(k, 1.0 if n in names else 0.0) for n, k in zip(pinn.names, pinn.sizes)])
+        T[g] = float(np.sum(np.asarray(pinn.vjp(v), np.float64) ** 2))
+    if not (T["r"] > 0 and T["b"] > 0):
+        raise ValueError(f"a group's summed residual has a zero gradient (T = {T}); its weight is undefined.")
+    total = T["r"] + T["b"]
+    return {n: total / T["r"] if n in groups["r"] else total / T["b"] for n in pinn.names}
+
 # %% ../nbs/07_training.ipynb #9a2a162c
 class NTKWeights:
-    "Recompute the loss weights by the trace rule every `every` steps (`method` 'diag' or 'dense'; optional EMA)."
+    ("Recompute the loss weights every `every` steps: by the trace rule (`method` 'diag' or 'dense'), or as "
+     "PINNacle's NTK method does ('pinnacle'); optional EMA.")
     def __init__(self, every:int=100, *, method:str="diag", ema:float|None=None, dtype=jnp.float64,
                  chunk_size:int|None=None):
-        if method not in ("diag", "dense"): raise ValueError(f"method must be 'diag' or 'dense', got {method!r}.")
+        if method not in ("diag", "dense", "pinnacle"):
+            raise ValueError(f"method must be 'diag', 'dense' or 'pinnacle', got {method!r}.")
         if ema is not None and not (0 <= ema < 1): raise ValueError(f"ema must be in [0, 1), got {ema}.")
         self.every, self.method, self.ema, self.dtype, self.chunk_size = every, method, ema, dtype, chunk_size
         self.seconds = 0.0
     def weights(self, model, problem:Problem|None=None, points:Mapping|None=None) -> dict:
         "The current trace-rule weights (mean convention) for a `PINN`, or a model with its problem and points."
         pinn = as_pinn(model, problem, points, dtype=self.dtype, chunk_size=self.chunk_size)
+        if self.method == "pinnacle": return pinnacle_weights(pinn)
         if self.method == "dense": traces = pinn_ntk(pinn).traces
         else: traces = {n: float(v.sum()) for n, v in pinn_ntk_diagonal(pinn).items()}
         return trace_rule_weights(traces, dict(zip(pinn.names, pinn.sizes)), "mean")
