@@ -20,6 +20,7 @@ from .pinn import PINN, as_pinn
 from .losses import trace_rule_weights
 from .ntk import pinn_ntk, pinn_ntk_diagonal
 from .dynamics import LinearDynamics
+from .spectrum import table_text
 
 # %% auto #0
 __all__ = ['PINNACLE_SETUP', 'PINNACLE_CASES', 'IMBALANCE', 'OUTSIDE', 'SLOW_SHARE', 'ILL_CONDITIONED', 'REACH', 'data_path',
@@ -327,12 +328,7 @@ class Diagnosis:
 
     def summary(self, fmt:str="text") -> str:
         "The report as plain text or Markdown."
-        rows = self.rows()
-        if fmt == "markdown":
-            return "\n".join(["| measurement | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows])
-        if fmt != "text": raise ValueError(f"fmt must be 'text' or 'markdown', got {fmt!r}.")
-        w = max(len(a) for a, _ in rows)
-        return "\n".join(f"{a:<{w}}  {b}" for a, b in rows)
+        return table_text(self.rows(), fmt, ("measurement", "value"))
     def __repr__(self): return f"Diagnosis({self.problem!r}: {self.verdict})"
 
 # %% ../nbs/13a_pinnacle.ipynb #b7e22ace

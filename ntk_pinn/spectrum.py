@@ -15,8 +15,8 @@ from .ntk import NTKBlocks, NTKOperator, pinn_ntk_operator
 
 # %% auto #0
 __all__ = ['ROUTES', 'effective_rank', 'participation_ratio', 'DecayFit', 'fit_decay', 'Spectrum', 'svd_bytes', 'spectrum',
-           'mode_frequencies', 'TopEigs', 'top_eigs', 'JacobianProducts', 'top_eigs_bytes', 'pinn_top_eigs',
-           'gram_bytes', 'gram_spectrum']
+           'table_text', 'mode_frequencies', 'TopEigs', 'top_eigs', 'JacobianProducts', 'top_eigs_bytes',
+           'pinn_top_eigs', 'gram_bytes', 'gram_spectrum']
 
 # %% ../nbs/05_spectrum.ipynb #c917c3a5
 def _real(A:np.ndarray, what:str) -> np.ndarray:
@@ -317,15 +317,18 @@ def trace_ratio_per_point(self:Spectrum) -> float:
     t = [v / self.sizes[n] for n, v in self.traces.items()]
     return max(t) / min(t) if t and min(t) > 0 else float("inf")
 
-@patch
-def summary(self:Spectrum, fmt:str="text") -> str:
-    "The summary table as plain text (`fmt='text'`) or Markdown (`fmt='markdown'`)."
-    rows = self.rows()
+def table_text(rows, fmt:str="text", head:tuple=("metric", "value")) -> str:
+    "`(name, value)` rows as aligned plain text (`fmt='text'`) or a Markdown table (`fmt='markdown'`)."
     if fmt == "markdown":
-        return "\n".join(["| metric | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows])
+        return "\n".join([f"| {head[0]} | {head[1]} |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows])
     if fmt != "text": raise ValueError(f"fmt must be 'text' or 'markdown', got {fmt!r}.")
     w = max(len(a) for a, _ in rows)
     return "\n".join(f"{a:<{w}}  {b}" for a, b in rows)
+
+@patch
+def summary(self:Spectrum, fmt:str="text") -> str:
+    "The summary table as plain text (`fmt='text'`) or Markdown (`fmt='markdown'`)."
+    return table_text(self.rows(), fmt)
 
 @patch
 def __repr__(self:Spectrum):
