@@ -58,7 +58,7 @@ def load_problem(spec) -> Case | Problem:
                         f"{list(PINNACLE_CASES)}, or a Python file path/to/file.py[:name].")
 
 # %% ../nbs/13b_runner.ipynb #cd10b341
-OPTIMIZERS = ("adam", "adam-ntk", "gn", "adam+gn")
+OPTIMIZERS = ("adam", "adam-ntk", "gn", "gn-ntk", "adam+gn")
 
 @dataclass
 class ProblemStudy:
@@ -89,7 +89,7 @@ def problem_study(problem,                 # a name, a file (see `load_problem`)
                   fourier:int=0,           # Fourier features of the input (0: none)
                   sigma:float=1.0,         # their scale
                   scale:float=0.25,        # points: each term's default count times this
-                  optimizer:str="adam",    # adam, adam-ntk, gn or adam+gn
+                  optimizer:str="adam",    # adam, adam-ntk, gn, gn-ntk or adam+gn
                   steps:int=2000,          # at most this many steps
                   seconds:float=600.0,     # and at most this many seconds of training
                   lr:float=1e-3,           # Adam's step
@@ -117,8 +117,9 @@ def problem_study(problem,                 # a name, a file (see `load_problem`)
     if optimizer in ("adam", "adam-ntk"):
         cb = [NTKWeights(every=100)] if optimizer == "adam-ntk" else []
         hist = train(pinn0, lr=lr, steps=steps, callbacks=cb, max_seconds=seconds, progress=progress)
-    elif optimizer == "gn":
-        hist = gauss_newton(pinn0, steps=steps, max_seconds=seconds, progress=progress)
+    elif optimizer in ("gn", "gn-ntk"):
+        w = NTKWeights().weights(pinn0) if optimizer == "gn-ntk" else None
+        hist = gauss_newton(pinn0, steps=steps, weights=w, max_seconds=seconds, progress=progress)
     else:
         h0 = train(pinn0, lr=lr, steps=steps, max_seconds=seconds / 5, progress=progress)
         hist = gauss_newton(h0.pinn, steps=steps, max_seconds=seconds - (time.perf_counter() - t0), progress=progress)
