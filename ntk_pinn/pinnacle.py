@@ -25,7 +25,7 @@ from .spectrum import table_text
 # %% auto #0
 __all__ = ['PINNACLE_SETUP', 'PINNACLE_CASES', 'IMBALANCE', 'OUTSIDE', 'SLOW_SHARE', 'ILL_CONDITIONED', 'REACH', 'data_path',
            'read_comsol', 'Reference', 'burgers_cole_hopf', 'laplace_holes_solution', 'Case', 'burgers1d_c',
-           'poisson2d_c', 'wave1d_c', 'heat2d_ms', 'pinnacle_case', 'Verdict', 'Diagnosis', 'diagnose']
+           'poisson2d_c', 'wave1d_c', 'heat2d_ms', 'pinnacle_case', 'Verdict', 'Diagnosis', 'kernel_subset', 'diagnose']
 
 # %% ../nbs/13a_pinnacle.ipynb #a8fbad52
 def data_path(name:str=""):
@@ -332,7 +332,7 @@ class Diagnosis:
     def __repr__(self): return f"Diagnosis({self.problem!r}: {self.verdict})"
 
 # %% ../nbs/13a_pinnacle.ipynb #b7e22ace
-def _subset(pinn, n_kernel, seed):
+def kernel_subset(pinn, n_kernel, seed):
     "Points of `pinn` drawn per term in proportion to its size (at least min(n_i, 20) each), `n_kernel` in all."
     rng, N = np.random.default_rng(seed), pinn.n_points
     out = {}
@@ -358,7 +358,7 @@ def diagnose(model,                     # a prepared `PINN`, a `Case`, or an NNX
     sizes = dict(zip(pinn.names, pinn.sizes))
     per_point = {n: float(np.mean(v)) for n, v in diag.items()}
     weights = trace_rule_weights({n: float(np.sum(v)) for n, v in diag.items()}, sizes, "mean")
-    K = pinn_ntk(pinn.with_points(_subset(pinn, n_kernel, seed)), max_bytes=max_bytes)
+    K = pinn_ntk(pinn.with_points(kernel_subset(pinn, n_kernel, seed)), max_bytes=max_bytes)
     r0 = dict(zip(K.names, np.split(np.asarray(K.residuals), np.cumsum(K.sizes)[:-1])))
     plain, weighted = LinearDynamics.from_ntk(K), LinearDynamics.from_ntk(K, weights)
     b = plain.budget(r0, steps, min(lr, plain.suggested_lr))     # above 2/lambda_max gradient descent diverges:

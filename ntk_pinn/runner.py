@@ -15,7 +15,7 @@ from .numerics import local_x64, check_int, check_positive, TermNameError
 from .operators import Problem, BUILTIN_PROBLEMS
 from .models import MLP
 from .pinn import PINN
-from .pinnacle import Case, Reference, PINNACLE_CASES, pinnacle_case, diagnose, Diagnosis, _subset
+from .pinnacle import Case, Reference, PINNACLE_CASES, pinnacle_case, diagnose, Diagnosis, kernel_subset
 from .ntk import pinn_ntk
 from .spectrum import spectrum
 from .training import train, NTKWeights
@@ -215,7 +215,7 @@ def plot_field(study, component:int=0, m:int=160):
 def plot_kernel_modes(study, k:int=4, n_kernel:int=600):
     "The kernel's `k` leading eigenmodes at the residual's points (the first term), at the final parameters."
     pinn = study.pinn
-    sub = pinn.with_points(_subset(pinn, n_kernel, 0))
+    sub = pinn.with_points(kernel_subset(pinn, n_kernel, 0))
     s = spectrum(pinn_ntk(sub), blocks=False)
     X = np.asarray(sub.points[sub.names[0]], float); V = s.eigenvectors[:len(X), :k]
     d = X.shape[1]
