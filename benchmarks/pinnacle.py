@@ -11,11 +11,12 @@ gn (gauss_newton with its defaults), gn-ntk (gauss_newton with the trace-rule we
 adam+gn (Adam for a fifth of the budget, then gauss_newton).
 --scale: PINNacle's point counts times this (1 = 8,192 interior + 2,048 per condition; x4 for Heat2d-MS).
 --steps: a step budget instead of (or as well as) the time budget. Everything in float64 unless --float32.
+Each line records the cores the run was allowed (e.g. under taskset).
 --fourier/--sigma: Fourier features (one scale, or one per input coordinate). --save appends the line to
 results/pinnacle.jsonl (which the PINNacle chapter plots), --label names the configuration there.
 Errors: PINNacle's L2RE on its reference nodes, and against the exact solution at the same nodes where there is one.
 """
-import argparse, json, time
+import argparse, json, os, time
 from pathlib import Path
 from flax import nnx
 import ntk_pinn as nk
@@ -49,7 +50,8 @@ def run(case, method, seconds, seed, hidden=(50, 50, 50), scale=0.25, steps=None
     else: raise SystemExit(f"unknown method {method!r}")
     out = dict(case=c.name, method=method, seed=seed, hidden=list(hidden), fourier=fourier, sigma=sigma, scale=scale,
                n_points=pinn.n_points,
-               n_params=pinn.n_params, dtype=dtype, seconds=round(time.perf_counter() - t0, 1), steps=len(h),
+               n_params=pinn.n_params, dtype=dtype, cores=len(os.sched_getaffinity(0)),
+               seconds=round(time.perf_counter() - t0, 1), steps=len(h),
                loss=float(h.total[-1]), l2re=c.l2re(h.pinn))
     if c.exact_reference is not None and c.exact_reference is not c.reference: out["l2re_exact"] = c.l2re(h.pinn, exact=True)
     return out
