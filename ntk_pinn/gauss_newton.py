@@ -20,8 +20,8 @@ from .training import History, Status, RunState, run_loop, check_callbacks, star
 from .checkpoint import run_facts
 
 # %% auto #0
-__all__ = ['FACTORS', 'SOLVERS', 'RULES', 'DAMPING_GRID', 'SWITCH_LENGTH', 'SWITCH_WINDOW', 'DenseStep', 'MatrixFreeStep',
-           'dense_step_bytes', 'choose_solver', 'gauss_newton']
+__all__ = ['FACTORS', 'NYSTROM_FLOOR', 'SOLVERS', 'PRECONDITIONERS', 'RULES', 'DAMPING_GRID', 'SWITCH_LENGTH', 'SWITCH_WINDOW',
+           'DenseStep', 'MatrixFreeStep', 'nystrom_preconditioner', 'dense_step_bytes', 'choose_solver', 'gauss_newton']
 
 # %% ../nbs/08_gauss_newton.ipynb #8a47a302
 FACTORS = ("svd", "eigh")
@@ -72,6 +72,7 @@ class DenseStep:
             return -(self.Q @ c) if self.wide else -c
         if self.wide: return -(self.Jt.T @ (self.Q @ ((self.Q.T @ rhs) / (self.lam + mu))))
         return -(self.Q @ ((self.Q.T @ (self.Jt.T @ rhs)) / (self.lam + mu)))
+    def jv(self, v:np.ndarray) -> np.ndarray: "$\\tilde J v$."; return self.Jt @ v
     def linear_loss(self, dtheta:np.ndarray, t:float) -> float:
         "The loss of the linearised residual after the step $t\\,\\Delta\\theta$."
         lin = self.s + t * (self.Jt @ dtheta); return 0.5 * float(lin @ lin)
@@ -92,6 +93,9 @@ class MatrixFreeStep:
     def lambda_max(self) -> float: return self._lmax
     def direction(self, mu:float) -> np.ndarray:
         "$\\Delta\\theta = -\\tilde J^\\top\\alpha$ with $\\alpha$ from preconditioned CG on $(A + \\mu I)\\alpha = s$."
+        return self.solve(self.s, mu)
+    def solve(self, rhs:np.ndarray, mu:float) -> np.ndarray:
+        "$-\\tilde J^\\top(A + \\mu I)^{-1}v$ by the same preconditioned CG, for another right-hand side $v$ (N,)."
         import scipy.sparse.linalg as sla
         n = self.s.size
         def mv(v): v = np.asarray(v).reshape(-1); return self.op @ v + mu * v
@@ -102,12 +106,15 @@ class MatrixFreeStep:
             M = sla.LinearOperator((n, n), dtype=np.float64, matvec=lambda v: (
                 (lk + mu) * (U @ ((U.T @ v) / (lam + mu))) + v - U @ (U.T @ v)))
         count = [0]
-        alpha, info = sla.cg(A, self.s, rtol=self.cg_tol, maxiter=self.cg_maxiter, M=M,
+        alpha, info = sla.cg(A, rhs, rtol=self.cg_tol, maxiter=self.cg_maxiter, M=M,
                              callback=lambda xk: count.__setitem__(0, count[0] + 1))
         self.iterations += count[0]
         return -self.pinn.vjp(self.sd * alpha)
+    def jv(self, v:np.ndarray) -> np.ndarray:
+        "$\\tilde J v$ by a Jacobian-vector product."
+        return self.sd * self.pinn.jvp(v)
     def linear_loss(self, dtheta:np.ndarray, t:float) -> float:
-        lin = self.s + t * self.sd * self.pinn.jvp(dtheta); return 0.5 * float(lin @ lin)
+        lin = self.s + t * self.jv(dtheta); return 0.5 * float(lin @ lin)
 
 def _preconditioner(pinn, d, k):
     "The top-k eigenpairs of the effective kernel, by Lanczos on the matrix-free operator: `(U, eigenvalues)`."
@@ -115,8 +122,61 @@ def _preconditioner(pinn, d, k):
     te = top_eigs(op, k=min(k, op.n - 1), tol=1e-6)
     return np.ascontiguousarray(te.eigenvectors), np.asarray(te.eigenvalues)   # C order, as a checkpoint restores it
 
+# %% ../nbs/08_gauss_newton.ipynb #81dce236
+NYSTROM_FLOOR = 1e3 * np.finfo(np.float64).eps   # the smallest sketch error aimed at, relative to lambda_max
+
+def nystrom_preconditioner(op,                  # the kernel: `NTKOperator`, or a symmetric PSD matrix (n, n)
+                           damping:float,       # the damping the solves will use, relative to lambda_max
+                           *,
+                           rank:int=32,         # the first sketch's size
+                           max_rank:int=1024,   # the largest sketch (memory: n x max_rank floats)
+                           target:float=10.0,   # grow until the sketch's error is <= target x the damping
+                           seed:int=0,          # the random sketch's seed
+                           power_iters:int=10   # products that estimate the error $\|A - \hat A\|$ each round
+                          )->tuple:
+    ("`(U, lam, error)`: a randomized Nystrom approximation "
+     "$A \\approx \\hat A = U\\,\\mathrm{diag}(\\hat\\lambda)\\,U^\\top$ "
+     "(stabilised as in Frangella, Tropp & Udell 2023, Alg. 2.1), the sketch doubled from `rank` until the error "
+     "$\\|A - \\hat A\\|$ (by power iteration; `error`, relative to $\\hat\\lambda_1$) is at most `target` x `damping` "
+     "(or the round-off floor `NYSTROM_FLOOR`), or `max_rank` is reached.")
+    n = op.shape[0]
+    rank, max_rank = check_int(rank, "rank"), check_int(max_rank, "max_rank")
+    damping, target = check_positive(damping, "damping"), check_positive(target, "target")
+    if max_rank >= n or rank > max_rank:
+        raise ValueError(f"rank ({rank}) <= max_rank ({max_rank}) < n ({n}) is needed: a sketch of n or more "
+                         "columns is the whole kernel; use the dense solver (solver='dense') at this size.")
+    mv = op.matvec if hasattr(op, "matvec") else (lambda V: op @ V)
+    rng, eps = np.random.default_rng(check_int(seed, "seed", 0)), np.finfo(np.float64).eps
+    G, Y, ell = np.empty((n, 0)), np.empty((n, 0)), rank
+    while True:
+        Gn = rng.standard_normal((n, ell - G.shape[1]))
+        G, Y = np.hstack([G, Gn]), np.hstack([Y, np.asarray(mv(Gn), np.float64).reshape(n, -1)])
+        Q, R = np.linalg.qr(G)
+        AQ = np.linalg.solve(R.T, Y.T).T                      # A Q = (A G) R^-1: earlier products are kept
+        nu = math.sqrt(n) * eps * np.linalg.norm(AQ, 2)       # a shift that makes the core positive definite
+        while True:
+            Yn = AQ + nu * Q; core = Q.T @ Yn
+            try: C = np.linalg.cholesky(0.5 * (core + core.T)); break
+            except np.linalg.LinAlgError: nu *= 10
+        U, S, _ = np.linalg.svd(np.linalg.solve(C, Yn.T).T, full_matrices=False)
+        lam = np.maximum(S ** 2 - nu, 0.0)
+        v = rng.standard_normal(n); err = 0.0                # A - A_hat is positive semidefinite: power iteration
+        for _ in range(check_int(power_iters, "power_iters")):
+            v /= np.linalg.norm(v)
+            v = np.asarray(mv(v[:, None]), np.float64).reshape(n) - U @ (lam * (U.T @ v)); err = np.linalg.norm(v)
+        err = float(err / lam[0]) if lam[0] > 0 else 0.0
+        if err <= max(target * damping, NYSTROM_FLOOR) or ell >= max_rank: return np.ascontiguousarray(U), lam, err
+        ell = min(2 * ell, max_rank)
+
+def _nystrom(pinn, d, damping, max_rank, seed=0, start=32):
+    "The Nystrom preconditioner of the effective kernel $D^{1/2}KD^{1/2}$ for a damping relative to lambda_max."
+    U, lam, err = nystrom_preconditioner(pinn_ntk_operator(pinn).scaled(d), damping, rank=min(start, max_rank),
+                                         max_rank=max_rank, seed=seed)
+    return U, lam, err
+
 # %% ../nbs/08_gauss_newton.ipynb #58741a42
 SOLVERS = ("auto", "dense", "cg")
+PRECONDITIONERS = ("lanczos", "nystrom")
 RULES = ("auto", "search", "line")
 DAMPING_GRID = 10.0 ** np.arange(-3, 4)          # the search's dampings, as multiples of the current one
 SWITCH_LENGTH, SWITCH_WINDOW = 2.0 ** -8, 5      # "auto": the search once the line search's steps are this short
@@ -154,25 +214,48 @@ def choose_solver(pinn:PINN, solver:str="auto", max_bytes:int|None=None) -> str:
     if solver == "cg": return "cg"
     return "dense" if need <= budget // 4 and min(N, P) <= 6000 else "cg"
 
+def _precond_rank(preconditioner, rank, n):
+    "The preconditioner's rank: the eigenpairs (lanczos, default 20) or the largest sketch (nystrom), below N."
+    if rank is None: rank = 20 if preconditioner == "lanczos" else 1024
+    elif rank >= n:
+        raise ValueError(f"precond_rank = {rank} must be below the number of points N = {n}; a preconditioner of rank "
+                         "N is the whole kernel — use solver='dense' at this size, or a smaller precond_rank.")
+    return max(1, min(rank, n - 1))
+
+def _update_preconditioner(run, preconditioner, rank, every):
+    ("Recompute the matrix-free preconditioner every `every` steps. The Nystrom sketch aims at 1/100 of the current "
+     "damping (which the LM rule may lower 3x a step) and is also rebuilt when its error is more than 100x the damping "
+     "and it may still grow.")
+    due = run.step % every == 0 or run.precond is None
+    if preconditioner == "nystrom" and not due:
+        due = run.precond_error > 100 * run.mu and run.precond[0].shape[1] < rank
+    if not due: return
+    if preconditioner == "lanczos": run.precond = _preconditioner(run.pinn, run.d, rank)
+    else:                                                  # the sketch starts at the size the last one reached
+        start = 32 if run.precond is None else run.precond[0].shape[1]
+        *run.precond, run.precond_error = _nystrom(run.pinn, run.d, run.mu / 100, rank, seed=run.step, start=start)
+    run.precond = tuple(run.precond)
+    run.precond_ranks.append((run.step, int(run.precond[0].shape[1])))
+
 # %% ../nbs/08_gauss_newton.ipynb #4a061a97
 class _GNRun(RunState):
     "The state of one Gauss-Newton run: the loss scaling, the damping and what each step did."
     def __init__(self, pinn, d, w, convention, mu, floor, adapt=True):
         super().__init__(pinn, w, pinn.params)
         self.d, self.convention, self.mu, self.floor, self.adapt = d, convention, mu, floor, adapt
-        self.rejected, self.precond = 0, None
+        self.rejected, self.precond, self.precond_ranks, self.precond_error = 0, None, [], 0.0
         self.damping, self.lengths, self.elapsed, self.cg_iterations = [], [], [], []  # absolute damping, step length
         self.accelerated, self.factors, self.rule, self.switched = [], [], "line", None   # (0: rejected), seconds, CG
         self.trusted = False                                     # the line search's steps reached length 1/2
     def weights_changed(self):
         self.d = loss_scaling(dict(zip(self.pinn.names, self.pinn.sizes)), self.w, self.convention)
     KEPT = ("mu", "rejected", "trusted", "rule", "switched", "damping", "lengths", "elapsed", "accelerated", "factors",
-            "cg_iterations")                                 # what a checkpoint carries besides the parameters
+            "cg_iterations", "precond_ranks", "precond_error")   # what a checkpoint carries besides the parameters
     def save_state(self):
         arrays = {} if self.precond is None else {"precond.U": self.precond[0], "precond.lam": self.precond[1]}
         return arrays, {k: getattr(self, k) for k in self.KEPT}
     def load_state(self, arrays, meta):
-        for k in self.KEPT: setattr(self, k, meta[k])
+        for k in self.KEPT: setattr(self, k, meta.get(k, getattr(self, k)))
         self.mu = float(self.mu)
         if "precond.U" in arrays: self.precond = (arrays["precond.U"], arrays["precond.lam"])
 
@@ -193,7 +276,8 @@ def _attempt(run:_GNRun, lin, ts, accelerate=False):
     if not Ls[k] < L0:
         if run.adapt: run.mu *= 8
         run.rejected += 1; run.lengths.append(0.0); return None
-    rho = (L0 - Ls[k]) / max(L0 - lin.linear_loss(dth, t), np.finfo(float).tiny)
+    pred = L0 - lin.linear_loss(dth, t)                 # a truncated CG step may predict no decrease: trust it then
+    rho = (L0 - Ls[k]) / pred if pred > 0 else 1.0
     if run.adapt and rho > 0.5: run.mu = max(run.mu / 3, run.floor)
     elif run.adapt and rho < 0.25: run.mu *= 2
     run.pinn, run.rejected = run.pinn.with_params(theta + steps[k]), 0
@@ -208,7 +292,7 @@ def _acceleration(run, lin, theta, v, mu, h=0.1, alpha=0.75):
     nv = float(np.linalg.norm(v))
     if h is None: h = min(0.1, 1e-2 * max(float(np.linalg.norm(theta)), 1.0) / max(nv, np.finfo(float).tiny))
     s_h = np.sqrt(run.d) * np.asarray(run.pinn.with_params(theta + h * v).residuals())
-    a = lin.solve((2 / h) * ((s_h - lin.s) / h - lin.Jt @ v), mu)
+    a = lin.solve((2 / h) * ((s_h - lin.s) / h - lin.jv(v)), mu)
     ok = np.all(np.isfinite(a)) and (alpha is None or 2 * np.linalg.norm(a) <= alpha * nv)
     return a if ok else None
 
@@ -256,14 +340,17 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                  damping_floor:float=1e-14,      # smallest damping, relative to lambda_max
                  adapt_damping:bool=True,        # adapt the damping (False: `damping` fixed, as in ENGD; rule "line")
                  rule:str="line",                # "line" (LM + line search), "search" (dampings, dense) or "auto"
-                 accelerate:bool=True,           # geodesic acceleration (dense): the second-order path, scored too
+                 accelerate:bool|None=None,      # geodesic acceleration: the second-order path, scored too (None:
+                                                 # on the dense route and with the Nystrom preconditioner)
                  factor:str="auto",              # dense step: "svd" of D^1/2 J, "eigh" of its Gram, or "auto"
                  line_search:int=12,             # step lengths tried: 1, 1/2, ..., 2^-(line_search-1) (rule "line")
                  patience:int=30,                # rejected steps in a row that end the run
                  cg_tol:float=1e-6,              # relative residual of the CG solves (matrix-free)
                  cg_maxiter:int=50,              # CG iterations per step (matrix-free)
-                 precond_rank:int=20,            # eigenpairs in the preconditioner (matrix-free)
-                 precond_every:int=10,           # steps between preconditioner updates (matrix-free)
+                 preconditioner:str="lanczos",   # matrix-free: "lanczos" (top eigenpairs) or "nystrom" (sketch)
+                 precond_rank:int|None=None,     # eigenpairs (lanczos, default 20) or largest sketch (nystrom,
+                                                 # default min(N - 1, 1024))
+                 precond_every:int|None=None,    # steps between preconditioner updates (lanczos 10, nystrom 1)
                  callbacks:Sequence=(),          # as for `train`, e.g. `NTKTracker`, `RelativeErrorLog`
                  max_seconds:float|None=None,    # wall-clock budget
                  dtype="float64",                # precision of the whole run
@@ -277,7 +364,10 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     "Damped Gauss-Newton (Levenberg-Marquardt) in kernel space with a grid line search; returns a `History`."
     _check_gn_options(solver, damping, damping_floor, line_search, steps, max_seconds, rule)
     patience, cg_maxiter = check_int(patience, "patience"), check_int(cg_maxiter, "cg_maxiter")
-    precond_rank, precond_every = check_int(precond_rank, "precond_rank"), check_int(precond_every, "precond_every")
+    precond_rank = check_int(precond_rank, "precond_rank", none=True)
+    precond_every = check_int(precond_every, "precond_every", none=True)
+    if preconditioner not in PRECONDITIONERS:
+        raise ValueError(f"preconditioner must be one of {PRECONDITIONERS}, got {preconditioner!r}.")
     cg_tol = check_positive(cg_tol, "cg_tol")
     if factor not in ("auto",) + FACTORS:
         raise ValueError(f"factor must be one of {('auto',) + FACTORS}, got {factor!r}.")
@@ -286,6 +376,9 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     w = check_weights(weights, pinn.names)
     d = loss_scaling(dict(zip(pinn.names, pinn.sizes)), w, convention)
     route = choose_solver(pinn, solver, max_bytes)
+    if accelerate is None: accelerate = route == "dense" or preconditioner == "nystrom"
+    if route == "cg": precond_rank = _precond_rank(preconditioner, precond_rank, pinn.n_points)
+    precond_every = precond_every or (10 if preconditioner == "lanczos" else 1)
     rule = rule if route == "dense" and adapt_damping else ("line" if rule == "auto" else rule)
     if rule == "search" and route != "dense":
         raise ValueError("rule='search' needs the dense solver (one factorisation serves every damping); "
@@ -295,12 +388,14 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     hist = History(pinn.names, info=dict(problem=pinn.problem.name, optimizer="gauss-newton", solver=route, steps=steps,
                                          convention=convention, weights0=dict(w), damping0=damping, status="ok",
                                          factor=factor if route == "dense" else None, rule=rule,
-                                         accelerate=bool(accelerate) if route == "dense" else None,
+                                         accelerate=accelerate,
+                                         preconditioner=preconditioner if route == "cg" else None,
                                          damping_rule="levenberg-marquardt" if adapt_damping else "fixed"))
     if pinn.problem.exact is not None: hist.info["relative_l2_initial"] = pinn.relative_l2()
     run = _GNRun(pinn, d, w, convention, float(damping), float(damping_floor), adapt=bool(adapt_damping))
     advance = functools.partial(_gn_step, route=route, ts=0.5 ** np.arange(line_search), patience=patience,
                                 cg=dict(cg_tol=cg_tol, cg_maxiter=cg_maxiter), precond_rank=precond_rank,
+                                preconditioner=preconditioner,
                                 precond_every=precond_every, factor=factor, rule=rule, accelerate=bool(accelerate))
     facts = run_facts(pinn, "gauss_newton", solver=route, rule=rule)
     ckpt = start_checkpoints(run, hist, callbacks, checkpoint, checkpoint_every, checkpoint_seconds, resume, facts)
@@ -344,10 +439,10 @@ def _switch(run, rule):
     return run.rule
 
 def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_every, factor, rule="line",
-             accelerate=True):
+             accelerate=True, preconditioner="lanczos"):
     "Linearise, take one damped step with a line search, record; end the run at non-finite residuals or convergence."
     names = run.pinn.names
-    if route == "cg" and run.step % precond_every == 0: run.precond = _preconditioner(run.pinn, run.d, precond_rank)
+    if route == "cg": _update_preconditioner(run, preconditioner, precond_rank, precond_every)
     rule = _switch(run, rule)
     fac = _factor(run, factor, DAMPING_GRID.min() if rule == "search" else None)
     r, lin = _linearise(run, route, run.precond, cg, fac if route == "dense" else factor)
@@ -358,7 +453,7 @@ def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_e
         warnings.warn(run.message, stacklevel=5); return
     run.rec.append((run.step, list(term_losses(parts).values()), dict(run.w)))
     if rule == "search": _search(run, lin, DAMPING_GRID, accelerate)
-    else: _attempt(run, lin, ts, accelerate and route == "dense")
+    else: _attempt(run, lin, ts, accelerate)
     if route == "cg": run.cg_iterations.append(lin.iterations)
     run.elapsed.append(time.perf_counter() - run.t0)
     run.step += 1
@@ -373,6 +468,7 @@ def _finish(run, hist, model, callbacks) -> History:
                      elapsed=run.elapsed, final_weights=dict(run.w),
                      callback_seconds={type(cb).__name__: getattr(cb, "seconds", None) for cb in callbacks})
     if run.cg_iterations: hist.info["cg_iterations"] = run.cg_iterations
+    if run.precond_ranks: hist.info["precond_ranks"] = run.precond_ranks
     if run.factors: hist.info["factors"] = run.factors
     if run.accelerated: hist.info["accelerated"] = run.accelerated
     if hist.info.get("rule") == "auto": hist.info["switched"] = run.switched
