@@ -37,7 +37,8 @@ if __name__ == "__main__":
     ap.add_argument("case"); ap.add_argument("checkpoint")
     ap.add_argument("--hidden", default="100,100,100,100,100"); ap.add_argument("--scale", type=float, default=0.125)
     ap.add_argument("--seed", type=int, default=0); ap.add_argument("--float32", action="store_true")
-    ap.add_argument("--fresh-seed", type=int, default=1000); ap.add_argument("--label"); ap.add_argument("--save", action="store_true")
+    ap.add_argument("--fresh-seed", type=int, default=1000); ap.add_argument("--label")
+    ap.add_argument("--save", action="store_true")
     a = ap.parse_args()
     out = heldout(a.case, a.checkpoint, [int(h) for h in a.hidden.split(",")], a.scale, a.seed,
                   "float32" if a.float32 else "float64", a.fresh_seed)

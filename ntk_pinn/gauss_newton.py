@@ -80,7 +80,7 @@ class DenseStep:
 # %% ../nbs/08_gauss_newton.ipynb #d6fba74e
 class MatrixFreeStep:
     ("One linearisation without $J$: CG on $(A + \\mu I)\\alpha = s$ with NTK-vector products, "
-     "preconditioned by top eigenpairs.")
+     "preconditioned by top eigenpairs or a Nystrom sketch `(U, lam)`.")
     route = "cg"
     def __init__(self, pinn:PINN, r:np.ndarray, d:np.ndarray, precond=None, cg_tol:float=1e-6, cg_maxiter:int=50):
         self.pinn, self.sd, self.s = pinn, np.sqrt(d), np.sqrt(d) * r
@@ -123,13 +123,13 @@ def _preconditioner(pinn, d, k):
     return np.ascontiguousarray(te.eigenvectors), np.asarray(te.eigenvalues)   # C order, as a checkpoint restores it
 
 # %% ../nbs/08_gauss_newton.ipynb #81dce236
-NYSTROM_FLOOR = 1e3 * np.finfo(np.float64).eps   # the smallest sketch error aimed at, relative to lambda_max
+NYSTROM_FLOOR = 1e3      # the smallest sketch error aimed at, in machine epsilons of the kernel's precision
 
 def nystrom_preconditioner(op,                  # the kernel: `NTKOperator`, or a symmetric PSD matrix (n, n)
                            damping:float,       # the damping the solves will use, relative to lambda_max
                            *,
                            rank:int=32,         # the first sketch's size
-                           max_rank:int=1024,   # the largest sketch (memory: n x max_rank floats)
+                           max_rank:int=1024,   # the largest sketch (memory: about 8 n x max_rank floats)
                            target:float=10.0,   # grow until the sketch's error is <= target x the damping
                            seed:int=0,          # the random sketch's seed
                            power_iters:int=10   # products that estimate the error $\|A - \hat A\|$ each round
@@ -138,34 +138,45 @@ def nystrom_preconditioner(op,                  # the kernel: `NTKOperator`, or 
      "$A \\approx \\hat A = U\\,\\mathrm{diag}(\\hat\\lambda)\\,U^\\top$ "
      "(stabilised as in Frangella, Tropp & Udell 2023, Alg. 2.1), the sketch doubled from `rank` until the error "
      "$\\|A - \\hat A\\|$ (by power iteration; `error`, relative to $\\hat\\lambda_1$) is at most `target` x `damping` "
-     "(or the round-off floor `NYSTROM_FLOOR`), or `max_rank` is reached.")
+     "(or `NYSTROM_FLOOR` epsilons of the kernel's precision), or `max_rank` is reached.")
     n = op.shape[0]
     rank, max_rank = check_int(rank, "rank"), check_int(max_rank, "max_rank")
     damping, target = check_positive(damping, "damping"), check_positive(target, "target")
-    if max_rank >= n or rank > max_rank:
-        raise ValueError(f"rank ({rank}) <= max_rank ({max_rank}) < n ({n}) is needed: a sketch of n or more "
-                         "columns is the whole kernel; use the dense solver (solver='dense') at this size.")
+    power_iters = check_int(power_iters, "power_iters")
+    if max_rank >= n:
+        raise ValueError(f"max_rank ({max_rank}) must be below n ({n}): a sketch of n or more columns is the whole "
+                         "kernel; use the dense solver (solver='dense') at this size.")
+    if rank > max_rank: raise ValueError(f"rank ({rank}) must be at most max_rank ({max_rank}); lower rank or raise "
+                                         "max_rank.")
     mv = op.matvec if hasattr(op, "matvec") else (lambda V: op @ V)
-    rng, eps = np.random.default_rng(check_int(seed, "seed", 0)), np.finfo(np.float64).eps
+    eps = float(np.finfo(np.dtype(getattr(op, "dtype", np.float64))).eps)
+    rng, floor = np.random.default_rng(check_int(seed, "seed", 0)), NYSTROM_FLOOR * eps
     G, Y, ell = np.empty((n, 0)), np.empty((n, 0)), rank
     while True:
         Gn = rng.standard_normal((n, ell - G.shape[1]))
         G, Y = np.hstack([G, Gn]), np.hstack([Y, np.asarray(mv(Gn), np.float64).reshape(n, -1)])
+        if not np.all(np.isfinite(Y)):
+            raise ValueError("the kernel's products are not finite (NaN or inf): check the model's parameters and "
+                             "residuals at this point before preconditioning.")
         Q, R = np.linalg.qr(G)
         AQ = np.linalg.solve(R.T, Y.T).T                      # A Q = (A G) R^-1: earlier products are kept
-        nu = math.sqrt(n) * eps * np.linalg.norm(AQ, 2)       # a shift that makes the core positive definite
-        while True:
+        scale = np.linalg.norm(AQ, 2)
+        if scale == 0: raise ValueError("the kernel is zero on the sketch: there is nothing to precondition.")
+        nu = math.sqrt(n) * eps * scale                       # a shift that makes the core positive definite
+        for _ in range(20):
             Yn = AQ + nu * Q; core = Q.T @ Yn
             try: C = np.linalg.cholesky(0.5 * (core + core.T)); break
             except np.linalg.LinAlgError: nu *= 10
+        else: raise RuntimeError("the Nystrom core is not positive definite even with a shift of 1e20 epsilons: the "
+                                 "kernel is not positive semidefinite (check that op is a kernel, K = J J^T).")
         U, S, _ = np.linalg.svd(np.linalg.solve(C, Yn.T).T, full_matrices=False)
         lam = np.maximum(S ** 2 - nu, 0.0)
         v = rng.standard_normal(n); err = 0.0                # A - A_hat is positive semidefinite: power iteration
-        for _ in range(check_int(power_iters, "power_iters")):
+        for _ in range(power_iters):
             v /= np.linalg.norm(v)
             v = np.asarray(mv(v[:, None]), np.float64).reshape(n) - U @ (lam * (U.T @ v)); err = np.linalg.norm(v)
         err = float(err / lam[0]) if lam[0] > 0 else 0.0
-        if err <= max(target * damping, NYSTROM_FLOOR) or ell >= max_rank: return np.ascontiguousarray(U), lam, err
+        if err <= max(target * damping, floor) or ell >= max_rank: return np.ascontiguousarray(U), lam, err
         ell = min(2 * ell, max_rank)
 
 def _nystrom(pinn, d, damping, max_rank, seed=0, start=32):
@@ -399,6 +410,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                                 precond_every=precond_every, factor=factor, rule=rule, accelerate=bool(accelerate))
     facts = run_facts(pinn, "gauss_newton", solver=route, rule=rule)
     ckpt = start_checkpoints(run, hist, callbacks, checkpoint, checkpoint_every, checkpoint_seconds, resume, facts)
+    hist.info.update(accelerate=bool(accelerate), preconditioner=preconditioner if route == "cg" else None)  # resumed
     bar = tqdm(total=steps, initial=min(run.step, steps), disable=not progress,
                desc=f"{pinn.problem.name} (Gauss-Newton)", leave=True)
     run_loop(run, hist, steps, advance, callbacks, max_seconds, bar, ckpt)
