@@ -21,7 +21,8 @@ from .checkpoint import run_facts
 
 # %% auto #0
 __all__ = ['FACTORS', 'NYSTROM_FLOOR', 'SOLVERS', 'PRECONDITIONERS', 'RULES', 'DAMPING_GRID', 'SWITCH_LENGTH', 'SWITCH_WINDOW',
-           'DenseStep', 'MatrixFreeStep', 'nystrom_preconditioner', 'dense_step_bytes', 'choose_solver', 'gauss_newton']
+           'DenseStep', 'MatrixFreeStep', 'nystrom_preconditioner', 'check_nystrom_memory', 'dense_step_bytes',
+           'choose_solver', 'gauss_newton']
 
 # %% ../nbs/08_gauss_newton.ipynb #8a47a302
 FACTORS = ("svd", "eigh")
@@ -132,7 +133,8 @@ def nystrom_preconditioner(op,                  # the kernel: `NTKOperator`, or 
                            max_rank:int=1024,   # the largest sketch (memory: about 8 n x max_rank floats)
                            target:float=10.0,   # grow until the sketch's error is <= target x the damping
                            seed:int=0,          # the random sketch's seed
-                           power_iters:int=10   # products that estimate the error $\|A - \hat A\|$ each round
+                           power_iters:int=10,  # products that estimate the error $\|A - \hat A\|$ each round
+                           max_bytes:int|None=None # memory budget (default: half of physical memory)
                           )->tuple:
     ("`(U, lam, error)`: a randomized Nystrom approximation "
      "$A \\approx \\hat A = U\\,\\mathrm{diag}(\\hat\\lambda)\\,U^\\top$ "
@@ -148,6 +150,7 @@ def nystrom_preconditioner(op,                  # the kernel: `NTKOperator`, or 
                          "kernel; use the dense solver (solver='dense') at this size.")
     if rank > max_rank: raise ValueError(f"rank ({rank}) must be at most max_rank ({max_rank}); lower rank or raise "
                                          "max_rank.")
+    check_nystrom_memory(n, max_rank, max_bytes)
     mv = op.matvec if hasattr(op, "matvec") else (lambda V: op @ V)
     eps = float(np.finfo(np.dtype(getattr(op, "dtype", np.float64))).eps)
     rng, floor = np.random.default_rng(check_int(seed, "seed", 0)), NYSTROM_FLOOR * eps
@@ -178,6 +181,11 @@ def nystrom_preconditioner(op,                  # the kernel: `NTKOperator`, or 
         err = float(err / lam[0]) if lam[0] > 0 else 0.0
         if err <= max(target * damping, floor) or ell >= max_rank: return np.ascontiguousarray(U), lam, err
         ell = min(2 * ell, max_rank)
+
+def check_nystrom_memory(n:int, max_rank:int, max_bytes:int|None=None) -> int:
+    "What a sketch of `max_rank` columns holds at its peak (about 8 blocks of n x max_rank floats), checked."
+    return check_memory(64 * n * max_rank, f"The Nystrom sketch (n = {n}, max_rank = {max_rank})",
+                        "Lower max_rank (precond_rank in gauss_newton), or use preconditioner='lanczos'.", max_bytes)
 
 def _nystrom(pinn, d, damping, max_rank, seed=0, start=32):
     "The Nystrom preconditioner of the effective kernel $D^{1/2}KD^{1/2}$ for a damping relative to lambda_max."
@@ -389,6 +397,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     route = choose_solver(pinn, solver, max_bytes)
     if accelerate is None: accelerate = route == "dense" or preconditioner == "nystrom"
     if route == "cg": precond_rank = _precond_rank(preconditioner, precond_rank, pinn.n_points)
+    if route == "cg" and preconditioner == "nystrom": check_nystrom_memory(pinn.n_points, precond_rank, max_bytes)
     precond_every = precond_every or (10 if preconditioner == "lanczos" else 1)
     rule = rule if route == "dense" and adapt_damping else ("line" if rule == "auto" else rule)
     if rule == "search" and route != "dense":
