@@ -141,6 +141,10 @@ def nystrom_preconditioner(op,                  # the kernel: `NTKOperator`, or 
      "(stabilised as in Frangella, Tropp & Udell 2023, Alg. 2.1), the sketch doubled from `rank` until the error "
      "$\\|A - \\hat A\\|$ (by power iteration; `error`, relative to $\\hat\\lambda_1$) is at most `target` x `damping` "
      "(or `NYSTROM_FLOOR` epsilons of the kernel's precision), or `max_rank` is reached.")
+    if not hasattr(op, "matvec"):
+        op = np.asarray(op, np.float64)
+        if op.ndim != 2 or op.shape[0] != op.shape[1]:
+            raise ValueError(f"op must be a square matrix (n, n) or an NTKOperator, got shape {op.shape}.")
     n = op.shape[0]
     rank, max_rank = check_int(rank, "rank"), check_int(max_rank, "max_rank")
     damping, target = check_positive(damping, "damping"), check_positive(target, "target")
