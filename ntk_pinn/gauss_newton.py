@@ -20,9 +20,9 @@ from .training import History, Status, RunState, run_loop, check_callbacks, star
 from .checkpoint import run_facts
 
 # %% auto #0
-__all__ = ['FACTORS', 'NYSTROM_FLOOR', 'SOLVERS', 'PRECONDITIONERS', 'RULES', 'DAMPING_GRID', 'SWITCH_LENGTH', 'SWITCH_WINDOW',
-           'DenseStep', 'MatrixFreeStep', 'nystrom_preconditioner', 'check_nystrom_memory', 'dense_step_bytes',
-           'choose_solver', 'gauss_newton']
+__all__ = ['FACTORS', 'NYSTROM_FLOOR', 'SOLVERS', 'PRECONDITIONERS', 'RULES', 'SHORT_STEP_RAISE', 'DAMPING_GRID', 'SWITCH_LENGTH',
+           'SWITCH_WINDOW', 'DenseStep', 'MatrixFreeStep', 'nystrom_preconditioner', 'check_nystrom_memory',
+           'dense_step_bytes', 'choose_solver', 'gauss_newton']
 
 # %% ../nbs/08_gauss_newton.ipynb #8a47a302
 FACTORS = ("svd", "eigh")
@@ -201,6 +201,7 @@ def _nystrom(pinn, d, damping, max_rank, seed=0, start=32):
 SOLVERS = ("auto", "dense", "cg")
 PRECONDITIONERS = ("lanczos", "nystrom")
 RULES = ("auto", "search", "line")
+SHORT_STEP_RAISE = 4.0          # the damping's factor after a short straight step (`trust_length`)
 DAMPING_GRID = 10.0 ** np.arange(-3, 4)          # the search's dampings, as multiples of the current one
 SWITCH_LENGTH, SWITCH_WINDOW = 2.0 ** -8, 5      # "auto": the search once the line search's steps are this short
 
@@ -263,9 +264,10 @@ def _update_preconditioner(run, preconditioner, rank, every):
 # %% ../nbs/08_gauss_newton.ipynb #4a061a97
 class _GNRun(RunState):
     "The state of one Gauss-Newton run: the loss scaling, the damping and what each step did."
-    def __init__(self, pinn, d, w, convention, mu, floor, adapt=True):
+    def __init__(self, pinn, d, w, convention, mu, floor, adapt=True, trust_length=0.0):
         super().__init__(pinn, w, pinn.params)
         self.d, self.convention, self.mu, self.floor, self.adapt = d, convention, mu, floor, adapt
+        self.trust_length = trust_length                         # a shorter straight step raises the damping
         self.rejected, self.precond, self.precond_ranks, self.precond_error = 0, None, [], 0.0
         self.damping, self.lengths, self.elapsed, self.cg_iterations = [], [], [], []  # absolute damping, step length
         self.accelerated, self.factors, self.rule, self.switched = [], [], "line", None   # (0: rejected), seconds, CG
@@ -284,7 +286,9 @@ class _GNRun(RunState):
 
 def _attempt(run:_GNRun, lin, ts, accelerate=False):
     ("One damped step with a grid line search — along the straight step $t v$ and, with `accelerate`, along its "
-     "geodesic path $t v + t^2 a/2$ too; updates the damping by the LM rule. Returns the new loss, or None.")
+     "geodesic path $t v + t^2 a/2$ too; updates the damping by the LM rule, and with `accelerate` raises it "
+     "`SHORT_STEP_RAISE`-fold when the straight step won at a length below `run.trust_length`. Returns the new "
+     "loss, or None.")
     L0 = 0.5 * float(lin.s @ lin.s)
     mu = run.mu * lin.lambda_max
     dth = lin.direction(mu)
@@ -301,7 +305,9 @@ def _attempt(run:_GNRun, lin, ts, accelerate=False):
         run.rejected += 1; run.lengths.append(0.0); return None
     pred = L0 - lin.linear_loss(dth, t)                 # a truncated CG step may predict no decrease: trust it then
     rho = (L0 - Ls[k]) / pred if pred > 0 else 1.0
-    if run.adapt and rho > 0.5: run.mu = max(run.mu / 3, run.floor)
+    short = accelerate and k < len(ts) and t < run.trust_length  # trusted along a short piece, and not curvature's
+    if run.adapt and short: run.mu *= SHORT_STEP_RAISE           # fault: a shorter, differently shaped next step
+    elif run.adapt and rho > 0.5: run.mu = max(run.mu / 3, run.floor)
     elif run.adapt and rho < 0.25: run.mu *= 2
     run.pinn, run.rejected = run.pinn.with_params(theta + steps[k]), 0
     run.lengths.append(t)
@@ -367,6 +373,8 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                                                  # on the dense route and with the Nystrom preconditioner)
                  factor:str="auto",              # dense step: "svd" of D^1/2 J, "eigh" of its Gram, or "auto"
                  line_search:int=12,             # step lengths tried: 1, 1/2, ..., 2^-(line_search-1) (rule "line")
+                 trust_length:float=0.0,         # with `accelerate`: an accepted straight step shorter than this
+                                                 # raises the damping 4x (0: off, the plain LM rule; try 0.25)
                  patience:int=30,                # rejected steps in a row that end the run
                  cg_tol:float=1e-6,              # relative residual of the CG solves (matrix-free)
                  cg_maxiter:int=50,              # CG iterations per step (matrix-free)
@@ -392,6 +400,10 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     if preconditioner not in PRECONDITIONERS:
         raise ValueError(f"preconditioner must be one of {PRECONDITIONERS}, got {preconditioner!r}.")
     cg_tol = check_positive(cg_tol, "cg_tol")
+    if not (isinstance(trust_length, (int, float)) and 0 <= trust_length <= 1):
+        raise ValueError(f"trust_length must be a number in [0, 1] (0 turns the short-step rule off), got "
+                         f"{trust_length!r}.")
+    trust_length = float(trust_length)
     if factor not in ("auto",) + FACTORS:
         raise ValueError(f"factor must be one of {('auto',) + FACTORS}, got {factor!r}.")
     callbacks, _ = check_callbacks(callbacks, None)
@@ -416,14 +428,16 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                                          preconditioner=preconditioner if route == "cg" else None,
                                          damping_rule="levenberg-marquardt" if adapt_damping else "fixed"))
     if pinn.problem.exact is not None: hist.info["relative_l2_initial"] = pinn.relative_l2()
-    run = _GNRun(pinn, d, w, convention, float(damping), float(damping_floor), adapt=bool(adapt_damping))
+    run = _GNRun(pinn, d, w, convention, float(damping), float(damping_floor), adapt=bool(adapt_damping),
+                 trust_length=trust_length)
     advance = functools.partial(_gn_step, route=route, ts=0.5 ** np.arange(line_search), patience=patience,
                                 cg=dict(cg_tol=cg_tol, cg_maxiter=cg_maxiter), precond_rank=precond_rank,
                                 preconditioner=preconditioner,
                                 precond_every=precond_every, factor=factor, rule=rule, accelerate=bool(accelerate))
     facts = run_facts(pinn, "gauss_newton", solver=route, rule=rule)
     ckpt = start_checkpoints(run, hist, callbacks, checkpoint, checkpoint_every, checkpoint_seconds, resume, facts)
-    hist.info.update(accelerate=bool(accelerate), preconditioner=preconditioner if route == "cg" else None)  # resumed
+    hist.info.update(accelerate=bool(accelerate), preconditioner=preconditioner if route == "cg" else None,  # resumed
+                     trust_length=trust_length if accelerate and adapt_damping and rule != "search" else None)
     bar = tqdm(total=steps, initial=min(run.step, steps), disable=not progress,
                desc=f"{pinn.problem.name} (Gauss-Newton)", leave=True)
     run_loop(run, hist, steps, advance, callbacks, max_seconds, bar, ckpt)
