@@ -1,6 +1,6 @@
 """Nonlinear cases for the Gauss-Newton trainer: one optimiser, one case, one seed, a wall-clock budget; prints one JSON line.
 
-  python nonlinear.py CASE METHOD BUDGET SEED [LR]
+  python nonlinear.py CASE METHOD BUDGET SEED [LR] [--save NOTE]   (--save appends the line to results/nonlinear.jsonl)
 
 CASE: burgers (burgers_1d(nu=0.05), 2-[32,32,32]-1, 2,000 + 200 + 200 points) or kovasznay (steady Navier-Stokes,
 Kovasznay flow at Re = 40 on [-0.5, 1] x [-0.5, 1.5], 2-[40,40,40]-3 for (u, v, p), 600 points for each of momentum x,
@@ -104,4 +104,11 @@ def run(case, method, budget, seed, lr=1e-3):
 
 if __name__ == "__main__":
     a = sys.argv[1:]
-    print(json.dumps(run(a[0], a[1], float(a[2]), int(a[3]), *(float(x) for x in a[4:]))))
+    note = None
+    if "--save" in a: i = a.index("--save"); note = a[i + 1]; a = a[:i] + a[i + 2:]
+    row = run(a[0], a[1], float(a[2]), int(a[3]), *(float(x) for x in a[4:]))
+    if note is not None:                          # appended with the cores it ran on and what ran beside it
+        import os
+        row.update(cores=len(os.sched_getaffinity(0)), note=note)
+        with open(Path(__file__).parent / "results" / "nonlinear.jsonl", "a") as f: f.write(json.dumps(row) + "\n")
+    print(json.dumps(row))

@@ -20,12 +20,14 @@ from .training import History, Status, RunState, run_loop, check_callbacks, star
 from .checkpoint import run_facts
 
 # %% auto #0
-__all__ = ['FACTORS', 'NYSTROM_FLOOR', 'SOLVERS', 'PRECONDITIONERS', 'RULES', 'SHORT_STEP_RAISE', 'DAMPING_GRID', 'SWITCH_LENGTH',
-           'SWITCH_WINDOW', 'DenseStep', 'MatrixFreeStep', 'nystrom_preconditioner', 'check_nystrom_memory',
-           'dense_step_bytes', 'choose_solver', 'gauss_newton']
+__all__ = ['FACTORS', 'CHOLESKY_SHIFT', 'LSQR_TOL', 'LSQR_MAXITER', 'NYSTROM_FLOOR', 'SOLVERS', 'PRECONDITIONERS', 'RULES',
+           'SHORT_STEP_RAISE', 'DAMPING_GRID', 'SWITCH_LENGTH', 'SWITCH_WINDOW', 'DenseStep', 'MatrixFreeStep',
+           'nystrom_preconditioner', 'check_nystrom_memory', 'dense_step_bytes', 'choose_solver', 'gauss_newton']
 
 # %% ../nbs/08_gauss_newton.ipynb #8a47a302
-FACTORS = ("svd", "eigh")
+FACTORS = ("svd", "eigh", "cholesky")
+CHOLESKY_SHIFT = 1     # the Cholesky factor's smallest shift, in units of m eps lambda_max (m: the Gram's size)
+LSQR_TOL, LSQR_MAXITER = 1e-12, 200   # LSQR refinement of one Cholesky solve: tolerance, iterations
 
 def _thin_svd(A:np.ndarray) -> tuple:
     ("`(U, sigma, W, Q)` with $A = U\\,\\mathrm{diag}(\\sigma)\\,(QW)^\\top$ for a wide `A` (N <= P) or "
@@ -39,8 +41,9 @@ def _thin_svd(A:np.ndarray) -> tuple:
     return U, sig, Wt.T, Q
 
 class DenseStep:
-    ("One linearisation, factorised: the thin SVD of $\\tilde J = D^{1/2}J$ (default), or the eigendecomposition "
-     "of its Gram matrix on the smaller side.")
+    ("One linearisation, factorised: the thin SVD of $\\tilde J = D^{1/2}J$ (default), the eigendecomposition "
+     "of its Gram matrix on the smaller side, or the Cholesky factor of that Gram matrix plus the damping (one "
+     "damping at a time; $\\lambda_{\\max}$ by Lanczos).")
     route = "dense"
     def __init__(self, r:np.ndarray, J:np.ndarray, d:np.ndarray, factor:str="svd", overwrite:bool=False):
         if factor not in FACTORS: raise ValueError(f"factor must be one of {FACTORS}, got {factor!r}.")
@@ -53,14 +56,56 @@ class DenseStep:
             self.lam, self.g = self.sigma ** 2, self.U.T @ (self.s if self.wide else self.Q.T @ self.s)
             return
         G = self.Jt @ self.Jt.T if self.wide else self.Jt.T @ self.Jt   # N x N kernel, or the P x P Gramian
+        if factor == "cholesky":                                     # factorised per damping, when asked (`_chol`)
+            import scipy.sparse.linalg as sla
+            self.G, self._mu, self._c, self.iterations = G, None, None, 0
+            self.lam = np.atleast_1d(sla.eigsh(G, k=1, which="LA", tol=1e-8, return_eigenvectors=False)) if len(G) > 1 \
+                else np.diag(G).copy()
+            return
         lam, self.Q = np.linalg.eigh(G)
         self.lam = np.clip(lam, 0.0, None)[::-1]; self.Q = self.Q[:, ::-1]      # descending, as the SVD
         self.g = self.Q.T @ (self.s if self.wide else self.Jt.T @ self.s)
     @property
     def lambda_max(self) -> float: return float(self.lam[0])
+    def _chol(self, mu:float):
+        ("The upper Cholesky factor $R$ of the Gram matrix plus $\\max(\\mu, \\text{shift})$, made once per "
+         "damping: the shift starts at `CHOLESKY_SHIFT` of what the formed matrix resolves ($m\\epsilon\\lambda_{\\max}$) "
+         "and grows tenfold while round-off leaves the matrix indefinite; `np.linalg.LinAlgError` if it stays so.")
+        if self._mu == mu: return self._c
+        import scipy.linalg as sl
+        m, eps = len(self.G), np.finfo(self.G.dtype).eps
+        shift = CHOLESKY_SHIFT * m * eps * self.lambda_max
+        for _ in range(6):
+            A = self.G.copy(); A.flat[::m + 1] += max(mu, shift)
+            try: R = sl.cholesky(A, lower=False, overwrite_a=True, check_finite=False); break
+            except np.linalg.LinAlgError: shift *= 10
+        else: raise np.linalg.LinAlgError("the Gram matrix plus the damping is not positive definite")
+        self._c, self._mu = R, mu
+        return R
+    def _cho_solve(self, rhs:np.ndarray, mu:float) -> np.ndarray:
+        ("$-\\tilde J^\\top(A + \\mu I)^{-1}v$: the damped least-squares problem "
+         "$\\min_x \\|Bx - b_1\\|^2 + \\mu\\|x - b_2/\\mu\\|^2$ ($B = \\tilde J$, $b = (v, 0)$ when N > P; "
+         "$B = \\tilde J^\\top$, $b = (0, v)$ otherwise) solved by LSQR on $[B; \\sqrt\\mu I]$, right-preconditioned "
+         "by the Cholesky factor and started at its solution: the refined step has the accuracy of a solve with $B$ "
+         "itself (as the SVD's), not of the formed Gram matrix. The iterations add up in `iterations`.")
+        import scipy.linalg as sl, scipy.sparse.linalg as sla
+        R, B, sm = self._chol(mu), (self.Jt.T if self.wide else self.Jt), np.sqrt(mu)
+        n, m = B.shape
+        b = np.concatenate([np.zeros(n), rhs / sm]) if self.wide else np.concatenate([rhs, np.zeros(m)])
+        x0 = sl.cho_solve((R, False), B.T @ b[:n] + sm * b[n:], check_finite=False)
+        Ri = lambda z: sl.solve_triangular(R, z, check_finite=False)
+        RiT = lambda y: sl.solve_triangular(R, y, trans="T", check_finite=False)
+        op = sla.LinearOperator((n + m, m), dtype=B.dtype, matvec=lambda z: (lambda x: np.concatenate(
+            [B @ x, sm * x]))(Ri(np.ravel(z))), rmatvec=lambda y: RiT(B.T @ y[:n] + sm * y[n:]))
+        tol = max(LSQR_TOL, 10 * np.finfo(B.dtype).eps)
+        z, _, its, *_ = sla.lsqr(op, b, x0=R @ x0, atol=tol, btol=tol, conlim=1e300, iter_lim=LSQR_MAXITER)
+        self.iterations += int(its)
+        x = Ri(z)
+        return -(self.Jt.T @ x) if self.wide else -x
     def direction(self, mu:float) -> np.ndarray:
         ("$\\Delta\\theta = -\\tilde J^\\top(A + \\mu I)^{-1}s "
          "= -V\\,\\mathrm{diag}(\\sigma/(\\sigma^2+\\mu))\\,U^\\top s$, `mu` > 0.")
+        if self.factor == "cholesky": return self._cho_solve(self.s, mu)
         if self.factor == "svd":
             c = self.W @ (self.sigma * self.g / (self.lam + mu))
             return -(self.Q @ c) if self.wide else -c
@@ -68,6 +113,7 @@ class DenseStep:
         return -(self.Jt.T @ y) if self.wide else -y
     def solve(self, rhs:np.ndarray, mu:float) -> np.ndarray:
         "$-\\tilde J^\\top(A + \\mu I)^{-1}v$ for another right-hand side $v$ (N,), e.g. the geodesic acceleration's."
+        if self.factor == "cholesky": return self._cho_solve(rhs, mu)
         if self.factor == "svd":
             c = self.W @ (self.sigma * (self.U.T @ (rhs if self.wide else self.Q.T @ rhs)) / (self.lam + mu))
             return -(self.Q @ c) if self.wide else -c
@@ -272,10 +318,11 @@ class _GNRun(RunState):
         self.damping, self.lengths, self.elapsed, self.cg_iterations = [], [], [], []  # absolute damping, step length
         self.accelerated, self.factors, self.rule, self.switched = [], [], "line", None   # (0: rejected), seconds, CG
         self.trusted = False                                     # the line search's steps reached length 1/2
+        self.lsqr_iterations = []                                # LSQR refinement of each Cholesky step
     def weights_changed(self):
         self.d = loss_scaling(dict(zip(self.pinn.names, self.pinn.sizes)), self.w, self.convention)
     KEPT = ("mu", "rejected", "trusted", "rule", "switched", "damping", "lengths", "elapsed", "accelerated", "factors",
-            "cg_iterations", "precond_ranks", "precond_error")   # what a checkpoint carries besides the parameters
+            "cg_iterations", "precond_ranks", "precond_error", "lsqr_iterations")   # what a checkpoint carries besides the parameters
     def save_state(self):
         arrays = {} if self.precond is None else {"precond.U": self.precond[0], "precond.lam": self.precond[1]}
         return arrays, {k: getattr(self, k) for k in self.KEPT}
@@ -371,7 +418,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                  rule:str="line",                # "line" (LM + line search), "search" (dampings, dense) or "auto"
                  accelerate:bool|None=None,      # geodesic acceleration: the second-order path, scored too (None:
                                                  # on the dense route and with the Nystrom preconditioner)
-                 factor:str="auto",              # dense step: "svd" of D^1/2 J, "eigh" of its Gram, or "auto"
+                 factor:str="auto",              # dense step: "svd" of D^1/2 J, "eigh" or "cholesky" of its Gram, "auto"
                  line_search:int=12,             # step lengths tried: 1, 1/2, ..., 2^-(line_search-1) (rule "line")
                  trust_length:float=0.0,         # with `accelerate`: an accepted straight step shorter than this
                                                  # raises the damping 4x (0: off, the plain LM rule; try 0.25)
@@ -445,16 +492,15 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
 
 # %% ../nbs/08_gauss_newton.ipynb #e937d407
 def _factor(run, factor, smallest):
-    ("'auto': the Gram matrix's eigendecomposition (3-5x cheaper) while the smallest damping tried, relative to "
-     "lambda_max, is 1000x above what it resolves (max(N, P) machine epsilons); the SVD below that. Under the line "
-     "search (`smallest=None`): the eigendecomposition while the steps are cut short (the direction then only guides "
-     "a short move), the SVD for the rest of the run once the median of the last three accepted lengths is 1/2 "
-     "or more.")
+    ("'auto': under the line search (`smallest=None`), one damping a step, the Cholesky factor of the Gram matrix "
+     "plus the damping with LSQR refinement — the SVD's accuracy at a fraction of the eigendecomposition's cost. Under "
+     "the damping search, which needs every damping of its grid from one factorisation: the Gram matrix's "
+     "eigendecomposition (3-5x cheaper than the SVD) while the smallest damping tried, relative to lambda_max, is "
+     "1000x above what it resolves (max(N, P) machine epsilons); the SVD below that.")
     if factor != "auto": return factor
-    if smallest is None:
-        acc = [t for t in run.lengths if t > 0][-3:]
-        run.trusted = run.trusted or (len(acc) == 3 and np.median(acc) >= 0.5)
-        return "svd" if run.trusted else "eigh"
+    acc = [t for t in run.lengths if t > 0][-3:]
+    run.trusted = run.trusted or (len(acc) == 3 and np.median(acc) >= 0.5)
+    if smallest is None: return "cholesky"
     eps = np.finfo(np.dtype(run.pinn.dtype)).eps
     return "eigh" if run.mu * smallest >= 1e3 * max(run.pinn.n_points, run.pinn.n_params) * eps else "svd"
 
@@ -493,6 +539,8 @@ def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_e
     run.rec.append((run.step, list(term_losses(parts).values()), dict(run.w)))
     if rule == "search": _search(run, lin, DAMPING_GRID, accelerate)
     else: _attempt(run, lin, ts, accelerate)
+    if route == "dense": run.factors[-1] = lin.factor                 # as made (a failed Cholesky turns to eigh)
+    if getattr(lin, "factor", None) == "cholesky": run.lsqr_iterations.append(lin.iterations)
     if route == "cg": run.cg_iterations.append(lin.iterations)
     run.elapsed.append(time.perf_counter() - run.t0)
     run.step += 1
@@ -507,6 +555,7 @@ def _finish(run, hist, model, callbacks) -> History:
                      elapsed=run.elapsed, final_weights=dict(run.w),
                      callback_seconds={type(cb).__name__: getattr(cb, "seconds", None) for cb in callbacks})
     if run.cg_iterations: hist.info["cg_iterations"] = run.cg_iterations
+    if run.lsqr_iterations: hist.info["lsqr_iterations"] = run.lsqr_iterations
     if run.precond_ranks: hist.info["precond_ranks"] = run.precond_ranks
     if run.factors: hist.info["factors"] = run.factors
     if run.accelerated: hist.info["accelerated"] = run.accelerated
