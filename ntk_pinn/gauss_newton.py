@@ -59,7 +59,9 @@ class DenseStep:
         if factor == "cholesky":                                     # factorised per damping, when asked (`_chol`)
             import scipy.sparse.linalg as sla
             self.G, self._mu, self._c, self.iterations = G, None, None, 0
-            self.lam = np.atleast_1d(sla.eigsh(G, k=1, which="LA", tol=1e-8, return_eigenvectors=False)) if len(G) > 1 \
+            v0 = np.random.default_rng(0).standard_normal(len(G))   # a fixed start: ARPACK's own is random, and a
+            self.lam = np.atleast_1d(sla.eigsh(G, k=1, which="LA", tol=1e-8, v0=v0,   # resumed run must repeat
+                                               return_eigenvectors=False)) if len(G) > 1 \
                 else np.diag(G).copy()
             return
         lam, self.Q = np.linalg.eigh(G)
