@@ -71,7 +71,8 @@ class DenseStep:
     def lambda_max(self) -> float: return float(self.lam[0])
     def _chol(self, mu:float):
         ("The upper Cholesky factor $R$ of the Gram matrix plus $\\max(\\mu, \\text{shift})$, made once per "
-         "damping: the shift starts at `CHOLESKY_SHIFT` of what the formed matrix resolves ($m\\epsilon\\lambda_{\\max}$) "
+         "damping: the shift starts at `CHOLESKY_SHIFT` of what the formed matrix resolves "
+         "($m\\epsilon\\lambda_{\\max}$) "
          "and grows tenfold while round-off leaves the matrix indefinite; `np.linalg.LinAlgError` if it stays so.")
         if self._mu == mu: return self._c
         import scipy.linalg as sl
@@ -324,7 +325,7 @@ class _GNRun(RunState):
     def weights_changed(self):
         self.d = loss_scaling(dict(zip(self.pinn.names, self.pinn.sizes)), self.w, self.convention)
     KEPT = ("mu", "rejected", "trusted", "rule", "switched", "damping", "lengths", "elapsed", "accelerated", "factors",
-            "cg_iterations", "precond_ranks", "precond_error", "lsqr_iterations")   # what a checkpoint carries besides the parameters
+            "cg_iterations", "precond_ranks", "precond_error", "lsqr_iterations")   # checkpointed with the parameters
     def save_state(self):
         arrays = {} if self.precond is None else {"precond.U": self.precond[0], "precond.lam": self.precond[1]}
         return arrays, {k: getattr(self, k) for k in self.KEPT}
@@ -420,7 +421,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                  rule:str="line",                # "line" (LM + line search), "search" (dampings, dense) or "auto"
                  accelerate:bool|None=None,      # geodesic acceleration: the second-order path, scored too (None:
                                                  # on the dense route and with the Nystrom preconditioner)
-                 factor:str="auto",              # dense step: "svd" of D^1/2 J, "eigh" or "cholesky" of its Gram, "auto"
+                 factor:str="auto",              # dense step: "svd" of D^1/2 J, "eigh"/"cholesky" of its Gram, "auto"
                  line_search:int=12,             # step lengths tried: 1, 1/2, ..., 2^-(line_search-1) (rule "line")
                  trust_length:float=0.0,         # with `accelerate`: an accepted straight step shorter than this
                                                  # raises the damping 4x (0: off, the plain LM rule; try 0.25)
@@ -495,7 +496,8 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
 # %% ../nbs/08_gauss_newton.ipynb #e937d407
 def _factor(run, factor, smallest):
     ("'auto': under the line search (`smallest=None`), one damping a step, the Cholesky factor of the Gram matrix "
-     "plus the damping with LSQR refinement — the SVD's accuracy at a fraction of the eigendecomposition's cost. Under "
+     "plus the damping with LSQR refinement — the SVD's accuracy at a fraction of the eigendecomposition's cost. "
+     "Under "
      "the damping search, which needs every damping of its grid from one factorisation: the Gram matrix's "
      "eigendecomposition (3-5x cheaper than the SVD) while the smallest damping tried, relative to lambda_max, is "
      "1000x above what it resolves (max(N, P) machine epsilons); the SVD below that.")
