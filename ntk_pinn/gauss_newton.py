@@ -496,9 +496,9 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
 # %% ../nbs/08_gauss_newton.ipynb #e937d407
 def _factor(run, factor, smallest):
     ("'auto': under the line search (`smallest=None`), one damping a step, the Cholesky factor of the Gram matrix "
-     "plus the damping with LSQR refinement — the SVD's accuracy at a fraction of the eigendecomposition's cost. "
-     "Under "
-     "the damping search, which needs every damping of its grid from one factorisation: the Gram matrix's "
+     "plus the damping with LSQR refinement: the SVD's accuracy, below the eigendecomposition's cost once the "
+     "Gram matrix has about 600 rows or more. Under the damping search, which needs every damping of its grid "
+     "from one factorisation: the Gram matrix's "
      "eigendecomposition (3-5x cheaper than the SVD) while the smallest damping tried, relative to lambda_max, is "
      "1000x above what it resolves (max(N, P) machine epsilons); the SVD below that.")
     if factor != "auto": return factor
