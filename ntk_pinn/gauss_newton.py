@@ -543,7 +543,7 @@ def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_e
     run.rec.append((run.step, list(term_losses(parts).values()), dict(run.w)))
     if rule == "search": _search(run, lin, DAMPING_GRID, accelerate)
     else: _attempt(run, lin, ts, accelerate)
-    if route == "dense": run.factors[-1] = lin.factor                 # as made (a failed Cholesky turns to eigh)
+    if route == "dense": run.factors[-1] = lin.factor                 # as made
     if getattr(lin, "factor", None) == "cholesky": run.lsqr_iterations.append(lin.iterations)
     if route == "cg": run.cg_iterations.append(lin.iterations)
     run.elapsed.append(time.perf_counter() - run.t0)
