@@ -183,7 +183,9 @@ def topk(n, k):
                 peak_extra_mb=peak_mb() - base, dense_kernel_gb=(n + 2) ** 2 * 8 / 2**30)
 
 GN_METHODS = {  # method -> gauss_newton options (float64, dense unless said)
-    "gn": dict(solver="dense"),                              # the default: LM + geodesic line search, factor auto
+    "gn": dict(solver="dense"),                              # the default: LM + geodesic line search, factor auto,
+                                                             # short straight steps raise the damping, balancing
+    "gn-old": dict(solver="dense", trust_length=0.0),        # the default before the short-step rule (plain LM rule)
     "gn-search": dict(solver="dense", rule="search"),        # damping search + acceleration
     "gn-svd": dict(solver="dense", factor="svd", accelerate=False),   # LM + straight line search, the SVD of D^1/2 J
     "gn-eigh": dict(solver="dense", factor="eigh", accelerate=False), # LM + straight line search, eigh of the Gram

@@ -8,10 +8,16 @@ momentum y and continuity, 150 boundary points for each of u, v and p: 2,250 res
 with 1,500 points per equation: 4,950 rows, more than the network's 3,523 parameters).
 poisson2d-c (PINNacle's Poisson2d-C, a square with four holes, 2-[50,50,50]-1, 2,000 + 400 + 200 points; the error is
 PINNacle's L2RE on its 1,246 reference nodes).
-METHOD: gn (the defaults), gn-trust (the defaults with the short-step rule, trust_length=0.25), gn-straight (the
-straight line search on the SVD: the earlier defaults), gn-search
-(rule="search"), adam (constant step LR, default 1e-3), adam-decay (LR decaying to 1/100 over the steps
-that fit the budget). Everything in float64; the seed draws the initialisation and
+holes-k50 and holes-k1 (-kappa Laplace u = kappa f on Poisson2d-C's holed square, Dirichlet data on the edges and on
+the four circles, exact u = sin(pi (x + 1/2)) cos(pi y) + x y / 2; 2-[50,50,50]-1, 2,000 + 400 + 200 points; kappa = 50
+makes the residual block's per-point trace about 2,000x the boundary blocks', kappa = 1 is the same problem balanced).
+burgers1d-c (PINNacle's Burgers1d-C, nu = 0.01/pi, the near-shock: 2-[32,32,32]-1, 2,000 + 200 + 200 points, the error
+against the exact Cole-Hopf solution).
+METHOD: gn (the defaults), gn-old (the earlier defaults: trust_length=0 and every weight 1), gn-plain (trust_length=0),
+gn-ones (every weight 1, so no balancing), gn-trust (trust_length=0.25: the default since the short-step rule
+became it), gn-straight (the straight line search on the SVD), gn-search (rule="search"), adam (constant step LR,
+default 1e-3), adam-decay (LR decaying to 1/100 over the steps that fit the budget), lbfgs (SciPy's L-BFGS-B on the
+loss and its gradient). Everything in float64; the seed draws the initialisation and
 the points. The error is the relative L2 error on a grid of about 10,000 points, per output component and joint.
 """
 import json, sys, time
@@ -63,13 +69,57 @@ def poisson2d_c(seed=0, n_res=2000, n_edge=400, n_circle=200):
     ref = np.loadtxt(PINNACLE / "poisson1_cg_data.dat", comments="%")
     return prob, {"res": X, "edge": E, "circle": O}, ref[:, :2], ref[:, 2:]
 
+def holes(kappa=50.0):
+    """-kappa Laplace u = kappa f on [-1/2, 1/2]^2 minus Poisson2d-C's four disks, u given on the edges and circles:
+    the same solution for every kappa, with the residual block's per-point trace scaled by kappa^2."""
+    geom = nk.Box([-0.5, -0.5], [0.5, 0.5]) - {f"circle{i}": nk.Ball(c, 0.1) for i, c in
+                                               enumerate([(0.3, 0.3), (-0.3, 0.3), (0.3, -0.3), (-0.3, -0.3)])}
+    exact = lambda x: jnp.sin(jnp.pi * (x[0] + 0.5)) * jnp.cos(jnp.pi * x[1]) + 0.5 * x[0] * x[1]
+    f = lambda x: 2 * jnp.pi ** 2 * jnp.sin(jnp.pi * (x[0] + 0.5)) * jnp.cos(jnp.pi * x[1])
+    circles = tuple(f"circle{i}" for i in range(4))
+    terms = (nk.Term("res", lambda u, x: kappa * (-nk.laplacian(u)(x) - f(x)), geom.sampler(), 2000),
+             nk.Term("edge", lambda u, x: u(x) - exact(x), geom.sampler(("x-", "x+", "y-", "y+")), 400, "boundary"),
+             nk.Term("circle", lambda u, x: u(x) - exact(x), geom.sampler(circles), 200, "boundary"))
+    return nk.Problem(f"holes_k{kappa:g}", ((-0.5, 0.5), (-0.5, 0.5)), terms, exact, ("x", "y"), {"kappa": kappa},
+                      key=("holes", kappa), geometry=geom)
+
 CASES = {"burgers": lambda: (nk.burgers_1d(nu=0.05), {"res": 2000, "ic": 200, "bc": 200}, 2, [32, 32, 32], 1),
          "kovasznay": lambda: (kovasznay(), None, 2, [40, 40, 40], 3),
          "kovasznay-large": lambda: (kovasznay(), {"mom_x": 1500, "mom_y": 1500, "cont": 1500, "bc_u": 150, "bc_v": 150,
                                                    "bc_p": 150}, 2, [40, 40, 40], 3),
-         "poisson2d-c": lambda: (None, None, 2, [50, 50, 50], 1)}
-GN = {"gn": {}, "gn-trust": dict(trust_length=0.25), "gn-straight": dict(accelerate=False, factor="svd"),
-      "gn-search": dict(rule="search")}
+         "poisson2d-c": lambda: (None, None, 2, [50, 50, 50], 1),
+         "holes-k50": lambda: (holes(50.0), None, 2, [50, 50, 50], 1),
+         "holes-k1": lambda: (holes(1.0), None, 2, [50, 50, 50], 1),
+         "burgers1d-c": lambda: (nk.burgers1d_c().problem, {"res": 2000, "ic": 200, "bc": 200}, 2, [32, 32, 32], 1)}
+ONES = "ones"                                                    # every weight 1, whatever the terms' traces
+GN = {"gn": {}, "gn-old": dict(trust_length=0.0, weights=ONES), "gn-plain": dict(trust_length=0.0),
+      "gn-ones": dict(weights=ONES), "gn-trust": dict(trust_length=0.25),
+      "gn-straight": dict(accelerate=False, factor="svd"), "gn-search": dict(rule="search")}
+
+def lbfgs(pinn, budget):
+    "SciPy's L-BFGS-B on the float64 loss (the package's mean convention, weights 1) and its gradient, for `budget` s."
+    import scipy.optimize as so
+    from jax.flatten_util import ravel_pytree
+    d = nk.loss_scaling(dict(zip(pinn.names, pinn.sizes)))
+    from ntk_pinn.engine import term_functions
+    fns = term_functions(pinn.graphdef, pinn.problem)
+    with nk.local_x64("float64"):
+        _, unravel = ravel_pytree(pinn.params)
+        Xs, dj = [jnp.asarray(pinn.points[n]) for n in pinn.names], jnp.asarray(d)
+        def loss(th):
+            p = unravel(th)
+            r = jnp.concatenate([jax.vmap(lambda x, f=f: f(p, pinn.rest, x))(X) for f, X in zip(fns, Xs)])
+            return 0.5 * jnp.sum(dj * r * r)
+        vg = jax.jit(jax.value_and_grad(loss))
+        fun = lambda th: tuple(np.asarray(a, np.float64) for a in vg(jnp.asarray(th)))
+        theta0 = pinn.flat_params(); fun(theta0)                     # compiles
+        t0, it = time.perf_counter(), [0]
+        def cb(xk):
+            it[0] += 1
+            if time.perf_counter() - t0 > budget: raise StopIteration
+        res = so.minimize(fun, theta0, jac=True, method="L-BFGS-B", callback=cb,
+                          options=dict(maxiter=10 ** 9, maxfun=10 ** 9, maxcor=50, ftol=0.0, gtol=0.0))
+    return pinn.with_params(res.x), it[0], time.perf_counter() - t0, float(res.fun)
 
 def errors(pinn, prob, n=10_000, nodes=None):
     "Relative L2 error per output component and joint, on a grid of about n points or against reference `nodes`."
@@ -86,6 +136,11 @@ def run(case, method, budget, seed, lr=1e-3):
     if case == "poisson2d-c": prob, pts, *nodes = poisson2d_c(seed)
     else: pts = prob.sample(n=n, seed=seed) if n else prob.sample(seed=seed)
     make = lambda: nk.PINN(nk.MLP(d, hidden, out, rngs=nnx.Rngs(seed)), prob, pts, dtype="float64")
+    if method == "lbfgs":
+        p, steps, secs, loss = lbfgs(make(), budget)
+        comp, joint = errors(p, prob, nodes=nodes)
+        return dict(case=case, method=method, budget=budget, seed=seed, lr=None, steps=steps, seconds=secs, loss=loss,
+                    relative_l2=joint, relative_l2_components=comp, n_points=p.n_points, n_params=p.n_params)
     if method == "adam":
         nk.train(make(), lr=lr, steps=100, progress=False)                   # warm-up: compiles everything
         h = nk.train(make(), lr=lr, steps=10 ** 9, max_seconds=budget, progress=False)
@@ -95,12 +150,15 @@ def run(case, method, budget, seed, lr=1e-3):
         n = int(budget * 300 / (time.perf_counter() - t0))                   # the steps that fit the budget
         h = nk.train(make(), optimizer=nk.decaying_adam(lr, n), steps=n, max_seconds=budget, progress=False)
     else:
-        nk.gauss_newton(make(), steps=2, progress=False, **GN[method])
-        h = nk.gauss_newton(make(), steps=10 ** 9, max_seconds=budget, progress=False, **GN[method])
+        kw = dict(GN[method])
+        if kw.get("weights") == ONES: kw["weights"] = {n: 1.0 for n in prob.names}
+        nk.gauss_newton(make(), steps=2, progress=False, **kw)
+        h = nk.gauss_newton(make(), steps=10 ** 9, max_seconds=budget, progress=False, **kw)
     comp, joint = errors(h.pinn, prob, nodes=nodes)
     return dict(case=case, method=method, budget=budget, seed=seed, lr=lr if method.startswith("adam") else None,
                 steps=len(h), seconds=h.info["wall_seconds"], loss=float(h.total[-1]), relative_l2=joint,
-                relative_l2_components=comp, n_points=h.pinn.n_points, n_params=h.pinn.n_params)
+                relative_l2_components=comp, n_points=h.pinn.n_points, n_params=h.pinn.n_params,
+                balanced=bool((h.info.get("balance") or {}).get("balanced", False)))
 
 if __name__ == "__main__":
     a = sys.argv[1:]

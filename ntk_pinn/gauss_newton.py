@@ -12,17 +12,18 @@ from flax import nnx
 from tqdm.auto import tqdm
 from .operators import Problem
 from .numerics import check_memory, memory_budget, check_int, check_positive
-from .losses import loss_scaling, check_weights, term_losses
+from .losses import loss_scaling, check_weights, term_losses, trace_rule_weights
 from .pinn import PINN, as_pinn
-from .ntk import pinn_ntk_operator
+from .ntk import pinn_ntk_operator, pinn_ntk_diagonal
 from .spectrum import top_eigs
 from .training import History, Status, RunState, run_loop, check_callbacks, start_checkpoints
 from .checkpoint import run_facts
 
 # %% auto #0
 __all__ = ['FACTORS', 'CHOLESKY_SHIFT', 'LSQR_TOL', 'LSQR_MAXITER', 'NYSTROM_FLOOR', 'SOLVERS', 'PRECONDITIONERS', 'RULES',
-           'SHORT_STEP_RAISE', 'DAMPING_GRID', 'SWITCH_LENGTH', 'SWITCH_WINDOW', 'DenseStep', 'MatrixFreeStep',
-           'nystrom_preconditioner', 'check_nystrom_memory', 'dense_step_bytes', 'choose_solver', 'gauss_newton']
+           'SHORT_STEP_RAISE', 'BALANCE_RATIO', 'DAMPING_SCALES', 'DAMPING_GRID', 'SWITCH_LENGTH', 'SWITCH_WINDOW',
+           'DenseStep', 'MatrixFreeStep', 'nystrom_preconditioner', 'check_nystrom_memory', 'per_point_traces',
+           'initial_weights', 'dense_step_bytes', 'choose_solver', 'gauss_newton']
 
 # %% ../nbs/08_gauss_newton.ipynb #8a47a302
 FACTORS = ("svd", "eigh", "cholesky")
@@ -251,6 +252,8 @@ SOLVERS = ("auto", "dense", "cg")
 PRECONDITIONERS = ("lanczos", "nystrom")
 RULES = ("auto", "search", "line")
 SHORT_STEP_RAISE = 4.0          # the damping's factor after a short straight step (`trust_length`)
+BALANCE_RATIO = 100.0           # weights=None: the trace rule when the terms' per-point traces differ this much
+DAMPING_SCALES = ("uniform", "block")
 DAMPING_GRID = 10.0 ** np.arange(-3, 4)          # the search's dampings, as multiples of the current one
 SWITCH_LENGTH, SWITCH_WINDOW = 2.0 ** -8, 5      # "auto": the search once the line search's steps are this short
 
@@ -266,6 +269,40 @@ def _check_gn_options(solver, damping, damping_floor, line_search, steps, max_se
     if not (isinstance(steps, (int, np.integer)) and steps >= 0):
         raise ValueError(f"steps must be a non-negative int, got {steps!r}.")
     check_positive(max_seconds, "max_seconds", none=True)
+
+def per_point_traces(pinn:PINN) -> dict:
+    "Each term's per-point trace $\\mathrm{Tr}K_{ii}/N_i$ of the raw kernel, from its diagonal (no kernel formed)."
+    return {n: float(np.mean(v)) for n, v in pinn_ntk_diagonal(pinn).items()}
+
+def initial_weights(pinn:PINN,                 # the prepared problem at its initial parameters
+                    weights:Mapping|str|None=None, # term -> weight, None ("auto") or "trace"
+                    convention:str="mean",         # loss convention of the trace rule
+                    auto:bool=True                 # False: None means 1 for every term, whatever the traces
+                   ) -> tuple:
+    ("`(weights, balance)`: the loss weights a Gauss-Newton run starts with. A mapping is taken as given. `None` "
+     "gives every term weight 1 unless the terms' per-point traces $\\mathrm{Tr}K_{ii}/N_i$ (the kernel's diagonal, "
+     "no kernel formed) differ by `BALANCE_RATIO` or more; then, as with `\"trace\"`, the trace rule's weights "
+     "(`trace_rule_weights`). `balance` records the per-point traces, their ratio and whether the rule was applied "
+     "(None for a given mapping).")
+    if isinstance(weights, str) and weights != "trace":
+        raise ValueError(f"weights must be a dict of term name -> weight, None (1 for every term, or the trace rule "
+                         f"where the terms are imbalanced) or 'trace', got {weights!r}.")
+    if weights is not None and not isinstance(weights, str): return check_weights(weights, pinn.names), None
+    ones = check_weights(None, pinn.names)
+    if len(pinn.names) < 2: return ones, dict(per_point=None, ratio=1.0, balanced=False)
+    per_point = per_point_traces(pinn)
+    if not all(map(math.isfinite, per_point.values())):   # the run's first step names the terms and stops
+        if weights is None: return ones, dict(per_point=per_point, ratio=math.nan, balanced=False)
+        raise ValueError(f"the kernel's diagonal is not finite ({per_point}): the trace rule is undefined; the "
+                            "operator is not differentiable at these parameters and points.")
+    lo, hi = min(per_point.values()), max(per_point.values())
+    ratio = hi / lo if lo > 0 else math.inf
+    balance = dict(per_point=per_point, ratio=ratio, balanced=False)
+    if weights is None and (not auto or ratio < BALANCE_RATIO or lo <= 0): return ones, balance   # zero: warned elsewhere
+    w = trace_rule_weights({n: float(np.sum(v)) for n, v in diag.items()}, dict(zip(pinn.names, pinn.sizes)),
+                           convention)
+    balance["balanced"] = True
+    return w, balance
 
 def dense_step_bytes(N:int, P:int) -> int:
     ("What a dense step holds at its peak (the SVD factor, the larger): $\\tilde J$ (scaled in place), the QR's copy "
@@ -303,10 +340,18 @@ def _update_preconditioner(run, preconditioner, rank, every):
     if preconditioner == "nystrom" and not due:
         due = run.precond_error > 100 * run.mu and run.precond[0].shape[1] < rank
     if not due: return
-    if preconditioner == "lanczos": run.precond = _preconditioner(run.pinn, run.d, rank)
-    else:                                                  # the sketch starts at the size the last one reached
-        start = 32 if run.precond is None else run.precond[0].shape[1]
-        *run.precond, run.precond_error = _nystrom(run.pinn, run.d, run.mu / 100, rank, seed=run.step, start=start)
+    try:
+        if preconditioner == "lanczos": run.precond = _preconditioner(run.pinn, run.step_d, rank)
+        else:                                              # the sketch starts at the size the last one reached
+            start = 32 if run.precond is None else run.precond[0].shape[1]
+            *run.precond, run.precond_error = _nystrom(run.pinn, run.step_d, run.mu / 100, rank, seed=run.step,
+                                                       start=start)
+    except Exception as e:                                 # a NaN kernel breaks Lanczos (ARPACK) or the sketch
+        probe = pinn_ntk_operator(run.pinn).scaled(run.step_d) @ np.ones(run.pinn.n_points)
+        if np.all(np.isfinite(probe)): raise
+        raise NonFiniteStep("the kernel's products are not finite: the residuals' Jacobian is NaN or inf at these "
+                            "parameters (an operator that is not differentiable there, e.g. sqrt or abs at 0). Smooth "
+                            "the operator or move the points.") from e
     run.precond = tuple(run.precond)
     run.precond_ranks.append((run.step, int(run.precond[0].shape[1])))
 
@@ -322,6 +367,14 @@ class _GNRun(RunState):
         self.accelerated, self.factors, self.rule, self.switched = [], [], "line", None   # (0: rejected), seconds, CG
         self.trusted = False                                     # the line search's steps reached length 1/2
         self.lsqr_iterations = []                                # LSQR refinement of each Cholesky step
+        self.block = None                                        # damping_scale="block": raw per-point traces (N,)
+    @property
+    def step_d(self) -> np.ndarray:
+        ("The loss scaling the step is made with: `d`, or (damping scaled per block) `d` times $S^{-1}$, $S$ each "
+         "term's per-point trace of the effective kernel relative to the largest (zero-weight rows kept at zero).")
+        if self.block is None: return self.d
+        e = self.d * self.block
+        return np.where(e > 0, self.d * (e.max() / np.where(e > 0, e, 1.0)), self.d)
     def weights_changed(self):
         self.d = loss_scaling(dict(zip(self.pinn.names, self.pinn.sizes)), self.w, self.convention)
     KEPT = ("mu", "rejected", "trusted", "rule", "switched", "damping", "lengths", "elapsed", "accelerated", "factors",
@@ -342,6 +395,7 @@ def _attempt(run:_GNRun, lin, ts, accelerate=False):
     L0 = 0.5 * float(lin.s @ lin.s)
     mu = run.mu * lin.lambda_max
     dth = lin.direction(mu)
+    _check_step(dth)
     theta = run.pinn.flat_params()
     steps = ts[:, None] * dth[None]
     a = _acceleration(run, lin, theta, dth, mu, h=None, alpha=None) if accelerate else None
@@ -383,6 +437,7 @@ def _search(run, lin, grid, accelerate=True):
     L0 = 0.5 * float(lin.s @ lin.s)
     theta, lmax = run.pinn.flat_params(), lin.lambda_max
     v = lin.direction(run.mu * lmax)                 # first the plain step: kept where the linear model is trusted
+    _check_step(v)
     L1 = float(run.pinn.batched_loss(theta[None] + v[None], run.d)[0])
     if np.isfinite(L1) and L1 < L0 and (L0 - L1) >= 0.75 * (L0 - lin.linear_loss(v, 1.0)):
         run.damping.append(run.mu * lmax); run.accelerated.append(False); run.lengths.append(1.0)
@@ -412,19 +467,22 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                  points:Mapping|None=None,       # term name -> points (n_i, d) (omit for a PINN)
                  *,
                  steps:int=500,                  # number of Gauss-Newton steps
-                 weights:Mapping|None=None,      # term -> weight (default 1)
+                 weights:Mapping|str|None=None,  # term -> weight; None: 1, or the trace rule where the terms'
+                                                 # per-point traces differ 100x or more; "trace": the trace rule
                  convention:str="mean",          # loss convention ("mean": the trainer's)
                  solver:str="auto",              # "dense", "cg" (matrix-free) or "auto"
                  damping:float=1e-6,             # initial damping, relative to lambda_max of the kernel
                  damping_floor:float=1e-14,      # smallest damping, relative to lambda_max
+                 damping_scale:str="uniform",    # "uniform": mu I; "block": mu S, each term's block damped relative
+                                                 # to its own per-point trace (then weights=None means 1)
                  adapt_damping:bool=True,        # adapt the damping (False: `damping` fixed, as in ENGD; rule "line")
                  rule:str="line",                # "line" (LM + line search), "search" (dampings, dense) or "auto"
                  accelerate:bool|None=None,      # geodesic acceleration: the second-order path, scored too (None:
                                                  # on the dense route and with the Nystrom preconditioner)
                  factor:str="auto",              # dense step: "svd" of D^1/2 J, "eigh"/"cholesky" of its Gram, "auto"
                  line_search:int=12,             # step lengths tried: 1, 1/2, ..., 2^-(line_search-1) (rule "line")
-                 trust_length:float=0.0,         # with `accelerate`: an accepted straight step shorter than this
-                                                 # raises the damping 4x (0: off, the plain LM rule; try 0.25)
+                 trust_length:float=0.25,        # with `accelerate`: an accepted straight step shorter than this
+                                                 # raises the damping 4x (0: off, the plain LM rule)
                  patience:int=30,                # rejected steps in a row that end the run
                  cg_tol:float=1e-6,              # relative residual of the CG solves (matrix-free)
                  cg_maxiter:int=50,              # CG iterations per step (matrix-free)
@@ -457,8 +515,10 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     if factor not in ("auto",) + FACTORS:
         raise ValueError(f"factor must be one of {('auto',) + FACTORS}, got {factor!r}.")
     callbacks, _ = check_callbacks(callbacks, None)
+    if damping_scale not in DAMPING_SCALES:
+        raise ValueError(f"damping_scale must be one of {DAMPING_SCALES}, got {damping_scale!r}.")
     pinn = as_pinn(model, problem, points, dtype=dtype)
-    w = check_weights(weights, pinn.names)
+    w, balance = initial_weights(pinn, weights, convention, auto=damping_scale == "uniform")
     d = loss_scaling(dict(zip(pinn.names, pinn.sizes)), w, convention)
     route = choose_solver(pinn, solver, max_bytes)
     if accelerate is None: accelerate = route == "dense" or preconditioner == "nystrom"
@@ -473,6 +533,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
         raise ValueError("rule='search' adapts the damping by construction; use rule='line' with adapt_damping=False.")
     hist = History(pinn.names, info=dict(problem=pinn.problem.name, optimizer="gauss-newton", solver=route, steps=steps,
                                          convention=convention, weights0=dict(w), damping0=damping, status="ok",
+                                         balance=balance, damping_scale=damping_scale,
                                          factor=factor if route == "dense" else None, rule=rule,
                                          accelerate=accelerate,
                                          preconditioner=preconditioner if route == "cg" else None,
@@ -480,6 +541,9 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     if pinn.problem.exact is not None: hist.info["relative_l2_initial"] = pinn.relative_l2()
     run = _GNRun(pinn, d, w, convention, float(damping), float(damping_floor), adapt=bool(adapt_damping),
                  trust_length=trust_length)
+    if damping_scale == "block":
+        per_point = (balance or {}).get("per_point") or per_point_traces(pinn)
+        run.block = np.repeat([per_point[n] for n in pinn.names], pinn.sizes)
     advance = functools.partial(_gn_step, route=route, ts=0.5 ** np.arange(line_search), patience=patience,
                                 cg=dict(cg_tol=cg_tol, cg_maxiter=cg_maxiter), precond_rank=precond_rank,
                                 preconditioner=preconditioner,
@@ -508,14 +572,54 @@ def _factor(run, factor, smallest):
     eps = np.finfo(np.dtype(run.pinn.dtype)).eps
     return "eigh" if run.mu * smallest >= 1e3 * max(run.pinn.n_points, run.pinn.n_params) * eps else "svd"
 
+class NonFiniteStep(ArithmeticError):
+    "The Jacobian or the step is not finite where the residuals are: the run stops, its history kept."
+
+def _check_jacobian(pinn, r, J):
+    "Raise `NonFiniteStep` naming the terms whose Jacobian rows are not finite (a row sum carries any NaN or inf)."
+    bad = ~np.isfinite(J.sum(axis=1)) & np.isfinite(r)
+    if not bad.any(): return
+    counts = {n: int(b.sum()) for n, b in zip(pinn.names, np.split(bad, np.cumsum(pinn.sizes)[:-1])) if b.any()}
+    raise NonFiniteStep(f"the Jacobian of term(s) {counts} (term: points) is not finite where the residuals are: the "
+                        "operator is not differentiable at these parameters and points (e.g. sqrt or abs at 0, a "
+                        "division by zero inside a derivative). Smooth the operator (sqrt(z + eps), a softplus for a "
+                        "max) or move those points.")
+
+def _check_step(v):
+    if not np.all(np.isfinite(v)):
+        raise NonFiniteStep("the Gauss-Newton step is not finite: the residuals' Jacobian-vector products are NaN or inf "
+                            "at these parameters (an operator that is not differentiable there, e.g. sqrt or abs at "
+                            "0). Smooth the operator or move the points.")
+
+class _BlockDamped:
+    ("A step damped by $\\mu S$ instead of $\\mu I$: the inner step is made for the rows rescaled by "
+     "$B = S^{-1/2}$, whose damping $\\mu I$ is $\\mu S$ for the run's own rows, "
+     "$-\\tilde J^\\top(A + \\mu S)^{-1}\\tilde s$; the residuals, their products and the linear model stay the "
+     "run's own.")
+    def __init__(self, inner, b, s): self.inner, self.b, self.s, self.route = inner, b, s, inner.route
+    factor = property(lambda self: getattr(self.inner, "factor", None))
+    iterations = property(lambda self: self.inner.iterations)
+    lambda_max = property(lambda self: self.inner.lambda_max)
+    def direction(self, mu:float) -> np.ndarray: return self.inner.direction(mu)
+    def solve(self, rhs:np.ndarray, mu:float) -> np.ndarray: return self.inner.solve(self.b * rhs, mu)
+    def jv(self, v:np.ndarray) -> np.ndarray: return self.inner.jv(v) / self.b
+    def linear_loss(self, dtheta:np.ndarray, t:float) -> float:
+        lin = self.s + t * self.jv(dtheta); return 0.5 * float(lin @ lin)
+
 def _linearise(run, route, precond, cg, factor="svd"):
-    "The step object at the current parameters: `DenseStep` or `MatrixFreeStep`."
+    "The step object at the current parameters: `DenseStep` or `MatrixFreeStep` (damped per block where asked)."
+    sd = run.step_d
     if route == "dense":
         r, J = run.pinn.linearize()
+        _check_jacobian(run.pinn, r, J)
         run.factors.append(factor)
-        return r, DenseStep(r, J, run.d, factor, overwrite=True)
-    r = run.pinn.residuals()
-    return r, MatrixFreeStep(run.pinn, r, run.d, precond, **cg)
+        step = DenseStep(r, J, sd, factor, overwrite=True)
+    else:
+        r = run.pinn.residuals()
+        step = MatrixFreeStep(run.pinn, r, sd, precond, **cg)
+    if run.block is None: return r, step
+    b = np.sqrt(np.divide(sd, run.d, out=np.ones_like(sd), where=run.d > 0))
+    return r, _BlockDamped(step, b, np.sqrt(run.d) * r)
 
 def _switch(run, rule):
     ("The rule of the next step. 'auto' starts with the line search and turns to the damping search for the rest of "
@@ -531,18 +635,20 @@ def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_e
              accelerate=True, preconditioner="lanczos"):
     "Linearise, take one damped step with a line search, record; end the run at non-finite residuals or convergence."
     names = run.pinn.names
-    if route == "cg": _update_preconditioner(run, preconditioner, precond_rank, precond_every)
     rule = _switch(run, rule)
     fac = _factor(run, factor, DAMPING_GRID.min() if rule == "search" else None)
-    r, lin = _linearise(run, route, run.precond, cg, fac if route == "dense" else factor)
-    parts = dict(zip(names, np.split(r, np.cumsum(run.pinn.sizes)[:-1])))
-    bad = [n for n, v in parts.items() if not np.all(np.isfinite(v))]
-    if bad:
-        run.end(Status.NONFINITE, f"stopped at step {run.step}: the residuals of term(s) {bad} are not finite.")
+    try:
+        if route == "cg": _update_preconditioner(run, preconditioner, precond_rank, precond_every)
+        r, lin = _linearise(run, route, run.precond, cg, fac if route == "dense" else factor)
+        parts = dict(zip(names, np.split(r, np.cumsum(run.pinn.sizes)[:-1])))
+        bad = [n for n, v in parts.items() if not np.all(np.isfinite(v))]
+        if bad: raise NonFiniteStep(f"the residuals of term(s) {bad} are not finite.")
+        run.rec.append((run.step, list(term_losses(parts).values()), dict(run.w)))
+        if rule == "search": _search(run, lin, DAMPING_GRID, accelerate)
+        else: _attempt(run, lin, ts, accelerate)
+    except NonFiniteStep as e:
+        run.end(Status.NONFINITE, f"stopped at step {run.step}: {e}")
         warnings.warn(run.message, stacklevel=5); return
-    run.rec.append((run.step, list(term_losses(parts).values()), dict(run.w)))
-    if rule == "search": _search(run, lin, DAMPING_GRID, accelerate)
-    else: _attempt(run, lin, ts, accelerate)
     if route == "dense": run.factors[-1] = lin.factor                 # as made
     if getattr(lin, "factor", None) == "cholesky": run.lsqr_iterations.append(lin.iterations)
     if route == "cg": run.cg_iterations.append(lin.iterations)
