@@ -299,8 +299,8 @@ def initial_weights(pinn:PINN,                 # the prepared problem at its ini
     ratio = hi / lo if lo > 0 else math.inf
     balance = dict(per_point=per_point, ratio=ratio, balanced=False)
     if weights is None and (not auto or ratio < BALANCE_RATIO or lo <= 0): return ones, balance   # zero: warned elsewhere
-    w = trace_rule_weights({n: float(np.sum(v)) for n, v in diag.items()}, dict(zip(pinn.names, pinn.sizes)),
-                           convention)
+    sizes = dict(zip(pinn.names, pinn.sizes))
+    w = trace_rule_weights({n: per_point[n] * sizes[n] for n in pinn.names}, sizes, convention)
     balance["balanced"] = True
     return w, balance
 
@@ -340,6 +340,11 @@ def _update_preconditioner(run, preconditioner, rank, every):
     if preconditioner == "nystrom" and not due:
         due = run.precond_error > 100 * run.mu and run.precond[0].shape[1] < rank
     if not due: return
+    msg = ("the kernel's products are not finite: the residuals' Jacobian is NaN or inf at these parameters (an "
+           "operator that is not differentiable there, e.g. sqrt or abs at 0). Smooth the operator or move the points.")
+    if run.precond is None:                                # checked before LAPACK sees it (and prints to stderr)
+        probe = pinn_ntk_operator(run.pinn).scaled(run.step_d) @ np.ones(run.pinn.n_points)
+        if not np.all(np.isfinite(probe)): raise NonFiniteStep(msg)
     try:
         if preconditioner == "lanczos": run.precond = _preconditioner(run.pinn, run.step_d, rank)
         else:                                              # the sketch starts at the size the last one reached
@@ -349,9 +354,7 @@ def _update_preconditioner(run, preconditioner, rank, every):
     except Exception as e:                                 # a NaN kernel breaks Lanczos (ARPACK) or the sketch
         probe = pinn_ntk_operator(run.pinn).scaled(run.step_d) @ np.ones(run.pinn.n_points)
         if np.all(np.isfinite(probe)): raise
-        raise NonFiniteStep("the kernel's products are not finite: the residuals' Jacobian is NaN or inf at these "
-                            "parameters (an operator that is not differentiable there, e.g. sqrt or abs at 0). Smooth "
-                            "the operator or move the points.") from e
+        raise NonFiniteStep(msg) from e
     run.precond = tuple(run.precond)
     run.precond_ranks.append((run.step, int(run.precond[0].shape[1])))
 
