@@ -298,7 +298,8 @@ def initial_weights(pinn:PINN,                 # the prepared problem at its ini
     lo, hi = min(per_point.values()), max(per_point.values())
     ratio = hi / lo if lo > 0 else math.inf
     balance = dict(per_point=per_point, ratio=ratio, balanced=False)
-    if weights is None and (not auto or ratio < BALANCE_RATIO or lo <= 0): return ones, balance   # zero: warned elsewhere
+    if weights is None and (not auto or ratio < BALANCE_RATIO or lo <= 0):   # a zero block: warned elsewhere
+        return ones, balance
     sizes = dict(zip(pinn.names, pinn.sizes))
     w = trace_rule_weights({n: per_point[n] * sizes[n] for n in pinn.names}, sizes, convention)
     balance["balanced"] = True
@@ -590,9 +591,9 @@ def _check_jacobian(pinn, r, J):
 
 def _check_step(v):
     if not np.all(np.isfinite(v)):
-        raise NonFiniteStep("the Gauss-Newton step is not finite: the residuals' Jacobian-vector products are NaN or inf "
-                            "at these parameters (an operator that is not differentiable there, e.g. sqrt or abs at "
-                            "0). Smooth the operator or move the points.")
+        raise NonFiniteStep("the Gauss-Newton step is not finite: the residuals' Jacobian-vector products are NaN or "
+                            "inf at these parameters (an operator that is not differentiable there, e.g. sqrt or abs "
+                            "at 0). Smooth the operator or move the points.")
 
 class _BlockDamped:
     ("A step damped by $\\mu S$ instead of $\\mu I$: the inner step is made for the rows rescaled by "
