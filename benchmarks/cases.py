@@ -36,6 +36,25 @@ def opifex_wrapper():
             return mod
     raise SystemExit("opifex 0.2.0 is not installed in this environment (run benchmarks/run.py, which sets it up).")
 
+def lbfgs_objective(pinn):
+    "SciPy's objective for L-BFGS-B: the float64 loss (mean convention, weights 1) and its gradient; and the start."
+    import jax, jax.numpy as jnp
+    from jax.flatten_util import ravel_pytree
+    from ntk_pinn import loss_scaling, local_x64
+    from ntk_pinn.engine import term_functions
+    d, fns = loss_scaling(dict(zip(pinn.names, pinn.sizes))), term_functions(pinn.graphdef, pinn.problem)
+    with local_x64("float64"):
+        _, unravel = ravel_pytree(pinn.params)
+        Xs, dj = [jnp.asarray(pinn.points[n]) for n in pinn.names], jnp.asarray(d)
+        def loss(th):
+            p = unravel(th)
+            r = jnp.concatenate([jax.vmap(lambda x, f=f: f(p, pinn.rest, x))(X) for f, X in zip(fns, Xs)])
+            return 0.5 * jnp.sum(dj * r * r)
+        vg = jax.jit(jax.value_and_grad(loss))
+    def fun(th):
+        with local_x64("float64"): return tuple(np.asarray(a, np.float64) for a in vg(jnp.asarray(th)))
+    return fun, pinn.flat_params()
+
 def median_time(fn, reps):
     ts = []
     for _ in range(reps):
@@ -200,13 +219,10 @@ def gn_case(net, method, budget, seed=0, lr=None):
     The comparison protocol: float64 for every method, the same points and initialisation for a seed, the budget
     counted after a warm-up that compiles everything (its time reported apart as compile_s), and the run read by the
     median of its error over the last 10% of the budget (`tail_median`) as well as by its last point."""
-    import jax, jax.numpy as jnp
     from flax import nnx
     from ntk_pinn.models import MLP, count_params
     from ntk_pinn.operators import poisson_2d
     from ntk_pinn.pinn import PINN
-    from ntk_pinn.engine import term_functions
-    from ntk_pinn.losses import loss_scaling
     from ntk_pinn.numerics import local_x64
     from ntk_pinn.training import train, RelativeErrorLog, decaying_adam, tail_median
     from ntk_pinn.gauss_newton import gauss_newton
@@ -239,19 +255,8 @@ def gn_case(net, method, budget, seed=0, lr=None):
                    curve=[(x["seconds"], x["relative_l2"]) for x in h.snapshots])
     elif method == "lbfgs":                                   # SciPy's L-BFGS-B on the float64 loss and its gradient
         import scipy.optimize as so
-        from jax.flatten_util import ravel_pytree
-        d = loss_scaling(dict(zip(pinn.names, pinn.sizes)))
-        fns = term_functions(pinn.graphdef, prob)
+        fun, theta0 = lbfgs_objective(pinn)
         with local_x64("float64"):
-            _, unravel = ravel_pytree(pinn.params)
-            Xs, dj = [pinn.points[n] for n in pinn.names], jnp.asarray(d)
-            def loss(th):
-                p = unravel(th)
-                r = jnp.concatenate([jax.vmap(lambda x, f=f: f(p, pinn.rest, x))(X) for f, X in zip(fns, Xs)])
-                return 0.5 * jnp.sum(dj * r * r)
-            vg = jax.jit(jax.value_and_grad(loss))
-            fun = lambda th: tuple(np.asarray(a, np.float64) for a in vg(jnp.asarray(th)))
-            theta0 = pinn.flat_params()
             fun(theta0); pinn.relative_l2(10_000)                                   # warm-up: compiles
             compile_s = time.perf_counter() - t0
             t0, curve, it = time.perf_counter(), [], [0]

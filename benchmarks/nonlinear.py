@@ -101,20 +101,10 @@ GN = {"gn": {}, "gn-old": dict(trust_length=0.0, weights=ONES), "gn-plain": dict
 def lbfgs(pinn, budget):
     "SciPy's L-BFGS-B on the float64 loss (the package's mean convention, weights 1) and its gradient, for `budget` s."
     import scipy.optimize as so
-    from jax.flatten_util import ravel_pytree
-    d = nk.loss_scaling(dict(zip(pinn.names, pinn.sizes)))
-    from ntk_pinn.engine import term_functions
-    fns = term_functions(pinn.graphdef, pinn.problem)
+    from cases import lbfgs_objective
+    fun, theta0 = lbfgs_objective(pinn)
     with nk.local_x64("float64"):
-        _, unravel = ravel_pytree(pinn.params)
-        Xs, dj = [jnp.asarray(pinn.points[n]) for n in pinn.names], jnp.asarray(d)
-        def loss(th):
-            p = unravel(th)
-            r = jnp.concatenate([jax.vmap(lambda x, f=f: f(p, pinn.rest, x))(X) for f, X in zip(fns, Xs)])
-            return 0.5 * jnp.sum(dj * r * r)
-        vg = jax.jit(jax.value_and_grad(loss))
-        fun = lambda th: tuple(np.asarray(a, np.float64) for a in vg(jnp.asarray(th)))
-        theta0 = pinn.flat_params(); fun(theta0)                     # compiles
+        fun(theta0)                                                  # compiles
         t0, it = time.perf_counter(), [0]
         def cb(xk):
             it[0] += 1
