@@ -15,15 +15,17 @@ from .numerics import check_memory, memory_budget, check_int, check_positive
 from .losses import loss_scaling, check_weights, term_losses, trace_rule_weights
 from .pinn import PINN, as_pinn
 from .ntk import pinn_ntk_operator, pinn_ntk_diagonal
+from .engine import jacobian_bytes
 from .spectrum import top_eigs
 from .training import History, Status, RunState, run_loop, check_callbacks, start_checkpoints
 from .checkpoint import run_facts
 
 # %% auto #0
-__all__ = ['FACTORS', 'CHOLESKY_SHIFT', 'LSQR_TOL', 'LSQR_MAXITER', 'NYSTROM_FLOOR', 'SOLVERS', 'PRECONDITIONERS', 'RULES',
-           'SHORT_STEP_RAISE', 'BALANCE_RATIO', 'DAMPING_SCALES', 'DAMPING_GRID', 'SWITCH_LENGTH', 'SWITCH_WINDOW',
-           'DenseStep', 'MatrixFreeStep', 'nystrom_preconditioner', 'check_nystrom_memory', 'per_point_traces',
-           'initial_weights', 'dense_step_bytes', 'choose_solver', 'gauss_newton']
+__all__ = ['FACTORS', 'CHOLESKY_SHIFT', 'LSQR_TOL', 'LSQR_MAXITER', 'NYSTROM_FLOOR', 'SOLVERS', 'PRECONDITIONERS', 'PRODUCTS',
+           'RULES', 'SHORT_STEP_RAISE', 'BALANCE_RATIO', 'DAMPING_SCALES', 'DAMPING_GRID', 'SWITCH_LENGTH',
+           'SWITCH_WINDOW', 'DenseStep', 'MatrixFreeStep', 'JacobianCGStep', 'nystrom_preconditioner',
+           'check_nystrom_memory', 'per_point_traces', 'initial_weights', 'dense_step_bytes', 'choose_solver',
+           'jacobian_cg_bytes', 'choose_products', 'gauss_newton']
 
 # %% ../nbs/08_gauss_newton.ipynb #8a47a302
 FACTORS = ("svd", "eigh", "cholesky")
@@ -130,18 +132,37 @@ class DenseStep:
 
 # %% ../nbs/08_gauss_newton.ipynb #d6fba74e
 class MatrixFreeStep:
-    ("One linearisation without $J$: CG on $(A + \\mu I)\\alpha = s$ with NTK-vector products, "
-     "preconditioned by top eigenpairs or a Nystrom sketch `(U, lam)`.")
-    route = "cg"
+    ("One linearisation without $J$: CG on $(A + \\mu I)\\alpha = s$ with NTK-vector products (two autodiff passes "
+     "each), preconditioned by top eigenpairs or a Nystrom sketch `(U, lam)`.")
+    route, products = "cg", "autodiff"
     def __init__(self, pinn:PINN, r:np.ndarray, d:np.ndarray, precond=None, cg_tol:float=1e-6, cg_maxiter:int=50):
         self.pinn, self.sd, self.s = pinn, np.sqrt(d), np.sqrt(d) * r
         self.op = pinn_ntk_operator(pinn).scaled(d)
-        self.U, self.ev = precond if precond is not None else (None, None)
-        self.cg_tol, self.cg_maxiter, self.iterations = cg_tol, cg_maxiter, 0
-        self._lmax = (float(self.ev[0]) if self.ev is not None
-                      else float(top_eigs(self.op, k=1, tol=1e-6).eigenvalues[0]))
+        self.cg_tol, self.cg_maxiter, self.iterations, self.unconverged = cg_tol, cg_maxiter, 0, 0
+        self.precond = precond
     @property
-    def lambda_max(self) -> float: return self._lmax
+    def precond(self): return None if self.U is None else (self.U, self.ev)
+    @precond.setter
+    def precond(self, p):
+        self.U, self.ev = p if p is not None else (None, None)
+        self._lmax = None
+    @property
+    def kernel(self): "The effective kernel $A$ as an operator (`matvec` takes a vector or a block of columns)."; return self.op
+    @property
+    def lambda_max(self) -> float:
+        ("$\\lambda_{\\max}$ of this kernel: with a preconditioner (perhaps made at an earlier step), two power "
+         "iterations from its top vector and the Rayleigh quotient (two products); else Lanczos.")
+        if self._lmax is None:
+            self._lmax = self._rayleigh() if self.U is not None else self._lanczos_max()
+        return self._lmax
+    def _rayleigh(self, iters:int=2) -> float:
+        v = self.U[:, 0] / np.linalg.norm(self.U[:, 0])
+        for _ in range(iters):
+            w = np.asarray(self._kv(v), np.float64); lam = float(v @ w); v = w / np.linalg.norm(w)
+        return lam
+    def _lanczos_max(self) -> float: return float(top_eigs(self.op, k=1, tol=1e-6).eigenvalues[0])
+    def _kv(self, v): return self.op @ v
+    def _jtv(self, a): return self.pinn.vjp(self.sd * a)
     def direction(self, mu:float) -> np.ndarray:
         "$\\Delta\\theta = -\\tilde J^\\top\\alpha$ with $\\alpha$ from preconditioned CG on $(A + \\mu I)\\alpha = s$."
         return self.solve(self.s, mu)
@@ -149,7 +170,7 @@ class MatrixFreeStep:
         "$-\\tilde J^\\top(A + \\mu I)^{-1}v$ by the same preconditioned CG, for another right-hand side $v$ (N,)."
         import scipy.sparse.linalg as sla
         n = self.s.size
-        def mv(v): v = np.asarray(v).reshape(-1); return self.op @ v + mu * v
+        def mv(v): v = np.asarray(v).reshape(-1); return self._kv(v) + mu * v
         A = sla.LinearOperator((n, n), matvec=mv, dtype=np.float64)
         M = None
         if self.U is not None:
@@ -159,18 +180,47 @@ class MatrixFreeStep:
         count = [0]
         alpha, info = sla.cg(A, rhs, rtol=self.cg_tol, maxiter=self.cg_maxiter, M=M,
                              callback=lambda xk: count.__setitem__(0, count[0] + 1))
-        self.iterations += count[0]
-        return -self.pinn.vjp(self.sd * alpha)
+        self.iterations += count[0]; self.unconverged += int(info != 0)
+        return -self._jtv(alpha)
     def jv(self, v:np.ndarray) -> np.ndarray:
         "$\\tilde J v$ by a Jacobian-vector product."
         return self.sd * self.pinn.jvp(v)
     def linear_loss(self, dtheta:np.ndarray, t:float) -> float:
         lin = self.s + t * self.jv(dtheta); return 0.5 * float(lin @ lin)
 
-def _preconditioner(pinn, d, k):
-    "The top-k eigenpairs of the effective kernel, by Lanczos on the matrix-free operator: `(U, eigenvalues)`."
-    op = pinn_ntk_operator(pinn).scaled(d)
-    te = top_eigs(op, k=min(k, op.n - 1), tol=1e-6)
+class _GramOperator:
+    "$A = \\tilde J\\tilde J^\\top$ from a stored $\\tilde J$: `matvec` of a vector or a block, two BLAS products."
+    def __init__(self, Jt): self.Jt, self.shape, self.dtype = Jt, (Jt.shape[0],) * 2, Jt.dtype
+    def matvec(self, V): return self.Jt @ (self.Jt.T @ V)
+    __matmul__ = matvec
+
+class JacobianCGStep(MatrixFreeStep):
+    ("One linearisation with $\\tilde J = D^{1/2}J$ stored but no Gram matrix and no factorisation: the same "
+     "preconditioned CG, each product $A x = \\tilde J(\\tilde J^\\top x)$ two matrix-vector products on the stored "
+     "Jacobian ($4NP$ flops) instead of two autodiff passes.")
+    products = "jacobian"
+    def __init__(self, r:np.ndarray, J:np.ndarray, d:np.ndarray, precond=None, cg_tol:float=1e-6,
+                 cg_maxiter:int=200, overwrite:bool=False):
+        sd = np.sqrt(d); self.sd, self.s = sd, sd * r
+        if overwrite: J *= sd[:, None]; self.Jt = J                  # J is ours (fresh from `linearize`)
+        else: self.Jt = sd[:, None] * J
+        self.op = _GramOperator(self.Jt)
+        self.cg_tol, self.cg_maxiter, self.iterations, self.unconverged = cg_tol, cg_maxiter, 0, 0
+        self.precond = precond
+    def _lanczos_max(self) -> float:
+        import scipy.sparse.linalg as sla
+        n = self.s.size
+        if n == 1: return float(self.Jt[0] @ self.Jt[0])
+        v0 = np.random.default_rng(0).standard_normal(n)               # fixed: a resumed run repeats its steps
+        A = sla.LinearOperator((n, n), matvec=lambda v: self._kv(np.ravel(v)), dtype=self.Jt.dtype)
+        return float(sla.eigsh(A, k=1, which="LA", tol=1e-6, v0=v0, return_eigenvectors=False)[0])
+    def _kv(self, v): return self.Jt @ (self.Jt.T @ v)
+    def _jtv(self, a): return self.Jt.T @ a
+    def jv(self, v:np.ndarray) -> np.ndarray: "$\\tilde J v$."; return self.Jt @ v
+
+def _preconditioner(kernel, k):
+    "The top-k eigenpairs of the effective kernel (an operator), by Lanczos: `(U, eigenvalues)`."
+    te = top_eigs(kernel, k=min(k, kernel.shape[0] - 1), tol=1e-6)
     return np.ascontiguousarray(te.eigenvectors), np.asarray(te.eigenvalues)   # C order, as a checkpoint restores it
 
 # %% ../nbs/08_gauss_newton.ipynb #81dce236
@@ -241,15 +291,14 @@ def check_nystrom_memory(n:int, max_rank:int, max_bytes:int|None=None) -> int:
     return check_memory(64 * n * max_rank, f"The Nystrom sketch (n = {n}, max_rank = {max_rank})",
                         "Lower max_rank (precond_rank in gauss_newton), or use preconditioner='lanczos'.", max_bytes)
 
-def _nystrom(pinn, d, damping, max_rank, seed=0, start=32):
-    "The Nystrom preconditioner of the effective kernel $D^{1/2}KD^{1/2}$ for a damping relative to lambda_max."
-    U, lam, err = nystrom_preconditioner(pinn_ntk_operator(pinn).scaled(d), damping, rank=min(start, max_rank),
-                                         max_rank=max_rank, seed=seed)
-    return U, lam, err
+def _nystrom(kernel, damping, max_rank, seed=0, start=32):
+    "The Nystrom preconditioner of the effective kernel (an operator) for a damping relative to lambda_max."
+    return nystrom_preconditioner(kernel, damping, rank=min(start, max_rank), max_rank=max_rank, seed=seed)
 
 # %% ../nbs/08_gauss_newton.ipynb #58741a42
 SOLVERS = ("auto", "dense", "cg")
 PRECONDITIONERS = ("lanczos", "nystrom")
+PRODUCTS = ("auto", "jacobian", "autodiff")
 RULES = ("auto", "search", "line")
 SHORT_STEP_RAISE = 4.0          # the damping's factor after a short straight step (`trust_length`)
 BALANCE_RATIO = 100.0           # weights=None: the trace rule when the terms' per-point traces differ this much
@@ -325,6 +374,24 @@ def choose_solver(pinn:PINN, solver:str="auto", max_bytes:int|None=None) -> str:
     if solver == "cg": return "cg"
     return "dense" if need <= budget // 4 and min(N, P) <= 6000 else "cg"
 
+def jacobian_cg_bytes(pinn:PINN) -> int:
+    "What the Jacobian-product CG step holds at its peak: $\\tilde J$ (scaled in place) and one chunk's working memory."
+    return jacobian_bytes(pinn)
+
+def choose_products(pinn:PINN, products:str="auto", max_bytes:int|None=None) -> str:
+    ("How the matrix-free route multiplies by the kernel: 'jacobian' ($\\tilde J$ formed once a step and kept, each "
+     "product two BLAS matrix-vector products, a sketch's block one matrix-matrix product) when it fits in half of "
+     "the budget, else 'autodiff' (a Jacobian-vector and a vector-Jacobian product per kernel product, nothing "
+     "stored).")
+    if products not in PRODUCTS: raise ValueError(f"products must be one of {PRODUCTS}, got {products!r}.")
+    N, P = pinn.n_points, pinn.n_params
+    if products == "jacobian":
+        check_memory(jacobian_cg_bytes(pinn), f"The stored Jacobian of the CG step ({N} x {P})",
+                     "Use products='autodiff' (no Jacobian stored).", max_bytes)
+        return "jacobian"
+    if products == "autodiff": return "autodiff"
+    return "jacobian" if jacobian_cg_bytes(pinn) <= memory_budget(max_bytes) // 2 else "autodiff"
+
 def _precond_rank(preconditioner, rank, n):
     "The preconditioner's rank: the eigenpairs (lanczos, default 20) or the largest sketch (nystrom), below N."
     if rank is None: rank = 20 if preconditioner == "lanczos" else 1024
@@ -333,30 +400,34 @@ def _precond_rank(preconditioner, rank, n):
                          "N is the whole kernel — use solver='dense' at this size, or a smaller precond_rank.")
     return max(1, min(rank, n - 1))
 
-def _update_preconditioner(run, preconditioner, rank, every):
-    ("Recompute the matrix-free preconditioner every `every` steps. The Nystrom sketch aims at 1/100 of the current "
-     "damping (which the LM rule may lower 3x a step) and is also rebuilt when its error is more than 100x the damping "
-     "and it may still grow.")
-    due = run.step % every == 0 or run.precond is None
+def _update_preconditioner(run, preconditioner, rank, every, kernel):
+    ("Recompute the preconditioner of the effective kernel `kernel` (an operator) when due. Lanczos: every `every` "
+     "steps. The Nystrom sketch: every `every` steps if given; by default (`every=None`) kept while it pays — "
+     "rebuilt at the first step, after a CG solve that ran into its iteration cap, and once the CG products made since "
+     "the last sketch outnumber that sketch's own (its rank): the sketch of an earlier kernel still preconditions "
+     "the current one, and rebuilding it every step costs more than the iterations it saves. It aims at 1/100 of the "
+     "current damping (which the LM rule may lower 3x a step) and is also rebuilt when its error is more than 100x "
+     "the damping and it may still grow.")
+    if preconditioner == "lanczos" or every is not None: due = run.precond is None or run.step % every == 0
+    else: due = run.precond is None or run.cg_capped or run.cg_since >= run.precond[0].shape[1]
     if preconditioner == "nystrom" and not due:
         due = run.precond_error > 100 * run.mu and run.precond[0].shape[1] < rank
     if not due: return
     msg = ("the kernel's products are not finite: the residuals' Jacobian is NaN or inf at these parameters (an "
            "operator that is not differentiable there, e.g. sqrt or abs at 0). Smooth the operator or move the points.")
     if run.precond is None:                                # checked before LAPACK sees it (and prints to stderr)
-        probe = pinn_ntk_operator(run.pinn).scaled(run.step_d) @ np.ones(run.pinn.n_points)
+        probe = kernel @ np.ones(run.pinn.n_points)
         if not np.all(np.isfinite(probe)): raise NonFiniteStep(msg)
     try:
-        if preconditioner == "lanczos": run.precond = _preconditioner(run.pinn, run.step_d, rank)
+        if preconditioner == "lanczos": run.precond = _preconditioner(kernel, rank)
         else:                                              # the sketch starts at the size the last one reached
             start = 32 if run.precond is None else run.precond[0].shape[1]
-            *run.precond, run.precond_error = _nystrom(run.pinn, run.step_d, run.mu / 100, rank, seed=run.step,
-                                                       start=start)
+            *run.precond, run.precond_error = _nystrom(kernel, run.mu / 100, rank, seed=run.step, start=start)
     except Exception as e:                                 # a NaN kernel breaks Lanczos (ARPACK) or the sketch
-        probe = pinn_ntk_operator(run.pinn).scaled(run.step_d) @ np.ones(run.pinn.n_points)
+        probe = kernel @ np.ones(run.pinn.n_points)
         if np.all(np.isfinite(probe)): raise
         raise NonFiniteStep(msg) from e
-    run.precond = tuple(run.precond)
+    run.precond, run.cg_since, run.cg_capped = tuple(run.precond), 0, False
     run.precond_ranks.append((run.step, int(run.precond[0].shape[1])))
 
 # %% ../nbs/08_gauss_newton.ipynb #4a061a97
@@ -372,6 +443,7 @@ class _GNRun(RunState):
         self.trusted = False                                     # the line search's steps reached length 1/2
         self.lsqr_iterations = []                                # LSQR refinement of each Cholesky step
         self.block = None                                        # damping_scale="block": raw per-point traces (N,)
+        self.cg_since, self.cg_capped = 0, False                 # CG products since the sketch; a solve hit the cap
     @property
     def step_d(self) -> np.ndarray:
         ("The loss scaling the step is made with: `d`, or (damping scaled per block) `d` times $S^{-1}$, $S$ each "
@@ -382,7 +454,7 @@ class _GNRun(RunState):
     def weights_changed(self):
         self.d = loss_scaling(dict(zip(self.pinn.names, self.pinn.sizes)), self.w, self.convention)
     KEPT = ("mu", "rejected", "trusted", "rule", "switched", "damping", "lengths", "elapsed", "accelerated", "factors",
-            "cg_iterations", "precond_ranks", "precond_error", "lsqr_iterations")   # checkpointed with the parameters
+            "cg_iterations", "precond_ranks", "precond_error", "lsqr_iterations", "cg_since", "cg_capped")   # checkpointed with the parameters
     def save_state(self):
         arrays = {} if self.precond is None else {"precond.U": self.precond[0], "precond.lam": self.precond[1]}
         return arrays, {k: getattr(self, k) for k in self.KEPT}
@@ -489,11 +561,14 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                                                  # raises the damping 4x (0: off, the plain LM rule)
                  patience:int=30,                # rejected steps in a row that end the run
                  cg_tol:float=1e-6,              # relative residual of the CG solves (matrix-free)
-                 cg_maxiter:int=50,              # CG iterations per step (matrix-free)
-                 preconditioner:str="lanczos",   # matrix-free: "lanczos" (top eigenpairs) or "nystrom" (sketch)
+                 cg_maxiter:int|None=None,       # CG iterations per solve (matrix-free; default 100, autodiff 50)
+                 preconditioner:str="nystrom",   # matrix-free: "nystrom" (adaptive sketch) or "lanczos" (top 20)
                  precond_rank:int|None=None,     # eigenpairs (lanczos, default 20) or largest sketch (nystrom,
                                                  # default min(N - 1, 1024))
-                 precond_every:int|None=None,    # steps between preconditioner updates (lanczos 10, nystrom 1)
+                 precond_every:int|None=None,    # steps between preconditioner updates (lanczos 10; nystrom: None,
+                                                 # rebuilt when it no longer pays)
+                 products:str="auto",            # matrix-free: "jacobian" (J stored, BLAS products), "autodiff"
+                                                 # (nothing stored) or "auto" (jacobian when it fits)
                  callbacks:Sequence=(),          # as for `train`, e.g. `NTKTracker`, `RelativeErrorLog`
                  max_seconds:float|None=None,    # wall-clock budget
                  dtype="float64",                # precision of the whole run
@@ -506,7 +581,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                 )->History:
     "Damped Gauss-Newton (Levenberg-Marquardt) in kernel space with a grid line search; returns a `History`."
     _check_gn_options(solver, damping, damping_floor, line_search, steps, max_seconds, rule)
-    patience, cg_maxiter = check_int(patience, "patience"), check_int(cg_maxiter, "cg_maxiter")
+    patience, cg_maxiter = check_int(patience, "patience"), check_int(cg_maxiter, "cg_maxiter", none=True)
     precond_rank = check_int(precond_rank, "precond_rank", none=True)
     precond_every = check_int(precond_every, "precond_every", none=True)
     if preconditioner not in PRECONDITIONERS:
@@ -526,9 +601,11 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     d = loss_scaling(dict(zip(pinn.names, pinn.sizes)), w, convention)
     route = choose_solver(pinn, solver, max_bytes)
     if accelerate is None: accelerate = route == "dense" or preconditioner == "nystrom"
+    products = choose_products(pinn, products, max_bytes) if route == "cg" else None
     if route == "cg": precond_rank = _precond_rank(preconditioner, precond_rank, pinn.n_points)
     if route == "cg" and preconditioner == "nystrom": check_nystrom_memory(pinn.n_points, precond_rank, max_bytes)
-    precond_every = precond_every or (10 if preconditioner == "lanczos" else 1)
+    if precond_every is None and preconditioner == "lanczos": precond_every = 10
+    if cg_maxiter is None: cg_maxiter = 50 if products == "autodiff" else 100
     rule = rule if route == "dense" and adapt_damping else ("line" if rule == "auto" else rule)
     if rule == "search" and route != "dense":
         raise ValueError("rule='search' needs the dense solver (one factorisation serves every damping); "
@@ -541,6 +618,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
                                          factor=factor if route == "dense" else None, rule=rule,
                                          accelerate=accelerate,
                                          preconditioner=preconditioner if route == "cg" else None,
+                                         products=products,
                                          damping_rule="levenberg-marquardt" if adapt_damping else "fixed"))
     if pinn.problem.exact is not None: hist.info["relative_l2_initial"] = pinn.relative_l2()
     run = _GNRun(pinn, d, w, convention, float(damping), float(damping_floor), adapt=bool(adapt_damping),
@@ -550,7 +628,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
         run.block = np.repeat([per_point[n] for n in pinn.names], pinn.sizes)
     advance = functools.partial(_gn_step, route=route, ts=0.5 ** np.arange(line_search), patience=patience,
                                 cg=dict(cg_tol=cg_tol, cg_maxiter=cg_maxiter), precond_rank=precond_rank,
-                                preconditioner=preconditioner,
+                                preconditioner=preconditioner, products=products,
                                 precond_every=precond_every, factor=factor, rule=rule, accelerate=bool(accelerate))
     facts = run_facts(pinn, "gauss_newton", solver=route, rule=rule)
     ckpt = start_checkpoints(run, hist, callbacks, checkpoint, checkpoint_every, checkpoint_seconds, resume, facts)
@@ -603,6 +681,7 @@ class _BlockDamped:
     def __init__(self, inner, b, s): self.inner, self.b, self.s, self.route = inner, b, s, inner.route
     factor = property(lambda self: getattr(self.inner, "factor", None))
     iterations = property(lambda self: self.inner.iterations)
+    unconverged = property(lambda self: getattr(self.inner, "unconverged", 0))
     lambda_max = property(lambda self: self.inner.lambda_max)
     def direction(self, mu:float) -> np.ndarray: return self.inner.direction(mu)
     def solve(self, rhs:np.ndarray, mu:float) -> np.ndarray: return self.inner.solve(self.b * rhs, mu)
@@ -610,14 +689,17 @@ class _BlockDamped:
     def linear_loss(self, dtheta:np.ndarray, t:float) -> float:
         lin = self.s + t * self.jv(dtheta); return 0.5 * float(lin @ lin)
 
-def _linearise(run, route, precond, cg, factor="svd"):
-    "The step object at the current parameters: `DenseStep` or `MatrixFreeStep` (damped per block where asked)."
+def _linearise(run, route, precond, cg, factor="svd", products="autodiff"):
+    ("The step object at the current parameters: `DenseStep`, `JacobianCGStep` or `MatrixFreeStep` (damped per block "
+     "where asked).")
     sd = run.step_d
-    if route == "dense":
+    if route == "dense" or products == "jacobian":
         r, J = run.pinn.linearize()
         _check_jacobian(run.pinn, r, J)
+    if route == "dense":
         run.factors.append(factor)
         step = DenseStep(r, J, sd, factor, overwrite=True)
+    elif products == "jacobian": step = JacobianCGStep(r, J, sd, precond, overwrite=True, **cg)
     else:
         r = run.pinn.residuals()
         step = MatrixFreeStep(run.pinn, r, sd, precond, **cg)
@@ -636,14 +718,17 @@ def _switch(run, rule):
     return run.rule
 
 def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_every, factor, rule="line",
-             accelerate=True, preconditioner="lanczos"):
+             accelerate=True, preconditioner="nystrom", products="autodiff"):
     "Linearise, take one damped step with a line search, record; end the run at non-finite residuals or convergence."
     names = run.pinn.names
     rule = _switch(run, rule)
     fac = _factor(run, factor, DAMPING_GRID.min() if rule == "search" else None)
     try:
-        if route == "cg": _update_preconditioner(run, preconditioner, precond_rank, precond_every)
-        r, lin = _linearise(run, route, run.precond, cg, fac if route == "dense" else factor)
+        r, lin = _linearise(run, route, None, cg, fac if route == "dense" else factor, products)
+        if route == "cg":
+            inner = getattr(lin, "inner", lin)                        # the CG step (inside a block-damped one)
+            _update_preconditioner(run, preconditioner, precond_rank, precond_every, inner.kernel)
+            inner.precond = run.precond
         parts = dict(zip(names, np.split(r, np.cumsum(run.pinn.sizes)[:-1])))
         bad = [n for n, v in parts.items() if not np.all(np.isfinite(v))]
         if bad: raise NonFiniteStep(f"the residuals of term(s) {bad} are not finite.")
@@ -655,7 +740,9 @@ def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_e
         warnings.warn(run.message, stacklevel=5); return
     if route == "dense": run.factors[-1] = lin.factor                 # as made
     if getattr(lin, "factor", None) == "cholesky": run.lsqr_iterations.append(lin.iterations)
-    if route == "cg": run.cg_iterations.append(lin.iterations)
+    if route == "cg":
+        run.cg_iterations.append(lin.iterations); run.cg_since += lin.iterations
+        run.cg_capped = getattr(lin, "unconverged", 0) > 0
     run.elapsed.append(time.perf_counter() - run.t0)
     run.step += 1
     bar.update(1); bar.set_postfix(loss=f"{0.5 * float(lin.s @ lin.s):.3e}", mu=f"{run.mu:.0e}")
@@ -668,6 +755,7 @@ def _finish(run, hist, model, callbacks) -> History:
     hist.info.update(wall_seconds=time.perf_counter() - run.t0, damping=run.damping, step_length=run.lengths,
                      elapsed=run.elapsed, final_weights=dict(run.w),
                      callback_seconds={type(cb).__name__: getattr(cb, "seconds", None) for cb in callbacks})
+    hist.info["step_seconds"] = np.diff([0.0] + run.elapsed).tolist()
     if run.cg_iterations: hist.info["cg_iterations"] = run.cg_iterations
     if run.lsqr_iterations: hist.info["lsqr_iterations"] = run.lsqr_iterations
     if run.precond_ranks: hist.info["precond_ranks"] = run.precond_ranks
