@@ -208,7 +208,9 @@ GN_METHODS = {  # method -> gauss_newton options (float64, dense unless said)
     "gn-search": dict(solver="dense", rule="search"),        # damping search + acceleration
     "gn-svd": dict(solver="dense", factor="svd", accelerate=False),   # LM + straight line search, the SVD of D^1/2 J
     "gn-eigh": dict(solver="dense", factor="eigh", accelerate=False), # LM + straight line search, eigh of the Gram
-    "gn-cg": dict(solver="cg"),                              # matrix-free: preconditioned CG on (A + mu I) alpha = s
+    "gn-cg": dict(solver="cg", preconditioner="lanczos", products="autodiff"),  # matrix-free as these rows were made:
+                                                             # top-20 Lanczos every 10 steps, autodiff products
+                                                             # (the current route: benchmarks/scale.py)
     "engd-w": dict(solver="dense", factor="svd", accelerate=False, adapt_damping=False, damping=1e-12,
                    line_search=30),                          # ENGD-Woodbury: fixed damping, straight line search
 }

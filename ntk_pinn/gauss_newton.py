@@ -380,8 +380,8 @@ def jacobian_cg_bytes(pinn:PINN) -> int:
 
 def choose_products(pinn:PINN, products:str="auto", max_bytes:int|None=None) -> str:
     ("How the matrix-free route multiplies by the kernel: 'jacobian' ($\\tilde J$ formed once a step and kept, each "
-     "product two BLAS matrix-vector products, a sketch's block one matrix-matrix product) when it fits in half of "
-     "the budget, else 'autodiff' (a Jacobian-vector and a vector-Jacobian product per kernel product, nothing "
+     "product two BLAS matrix-vector products, a sketch's block one matrix-matrix product) when it fits in three "
+     "quarters of the budget (the sketch takes the rest), else 'autodiff' (a Jacobian-vector and a vector-Jacobian product per kernel product, nothing "
      "stored).")
     if products not in PRODUCTS: raise ValueError(f"products must be one of {PRODUCTS}, got {products!r}.")
     N, P = pinn.n_points, pinn.n_params
@@ -390,7 +390,7 @@ def choose_products(pinn:PINN, products:str="auto", max_bytes:int|None=None) -> 
                      "Use products='autodiff' (no Jacobian stored).", max_bytes)
         return "jacobian"
     if products == "autodiff": return "autodiff"
-    return "jacobian" if jacobian_cg_bytes(pinn) <= memory_budget(max_bytes) // 2 else "autodiff"
+    return "jacobian" if jacobian_cg_bytes(pinn) <= 3 * memory_budget(max_bytes) // 4 else "autodiff"
 
 def _precond_rank(preconditioner, rank, n):
     "The preconditioner's rank: the eigenpairs (lanczos, default 20) or the largest sketch (nystrom), below N."
@@ -586,6 +586,7 @@ def gauss_newton(model,                          # a prepared `PINN`, or an NNX 
     precond_every = check_int(precond_every, "precond_every", none=True)
     if preconditioner not in PRECONDITIONERS:
         raise ValueError(f"preconditioner must be one of {PRECONDITIONERS}, got {preconditioner!r}.")
+    if products not in PRODUCTS: raise ValueError(f"products must be one of {PRODUCTS}, got {products!r}.")
     cg_tol = check_positive(cg_tol, "cg_tol")
     if not (isinstance(trust_length, (int, float)) and 0 <= trust_length <= 1):
         raise ValueError(f"trust_length must be a number in [0, 1] (0 turns the short-step rule off), got "
