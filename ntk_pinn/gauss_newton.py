@@ -139,7 +139,7 @@ class MatrixFreeStep:
         self.pinn, self.sd, self.s = pinn, np.sqrt(d), np.sqrt(d) * r
         self.op = pinn_ntk_operator(pinn).scaled(d)
         self.cg_tol, self.cg_maxiter, self.iterations, self.unconverged = cg_tol, cg_maxiter, 0, 0
-        self.precond = precond
+        self.precond, self.refresh, self.stale_after = precond, None, None
     @property
     def precond(self): return None if self.U is None else (self.U, self.ev)
     @precond.setter
@@ -166,20 +166,33 @@ class MatrixFreeStep:
     def direction(self, mu:float) -> np.ndarray:
         "$\\Delta\\theta = -\\tilde J^\\top\\alpha$ with $\\alpha$ from preconditioned CG on $(A + \\mu I)\\alpha = s$."
         return self.solve(self.s, mu)
+    def _M(self, mu):
+        "The preconditioner $M^{-1}$ at damping `mu` (None without eigenpairs or a sketch)."
+        import scipy.sparse.linalg as sla
+        if self.U is None: return None
+        U, lam, lk, n = self.U, self.ev, self.ev[-1], self.s.size
+        return sla.LinearOperator((n, n), dtype=np.float64, matvec=lambda v: (
+            (lk + mu) * (U @ ((U.T @ v) / (lam + mu))) + v - U @ (U.T @ v)))
     def solve(self, rhs:np.ndarray, mu:float) -> np.ndarray:
-        "$-\\tilde J^\\top(A + \\mu I)^{-1}v$ by the same preconditioned CG, for another right-hand side $v$ (N,)."
+        ("$-\\tilde J^\\top(A + \\mu I)^{-1}v$ by the same preconditioned CG, for another right-hand side $v$ (N,). "
+         "With `refresh` (a callable returning a new preconditioner) and `stale_after` set — a sketch kept from an "
+         "earlier step — CG stops after `stale_after` iterations, takes the new preconditioner and goes on from "
+         "where it stopped.")
         import scipy.sparse.linalg as sla
         n = self.s.size
         def mv(v): v = np.asarray(v).reshape(-1); return self._kv(v) + mu * v
         A = sla.LinearOperator((n, n), matvec=mv, dtype=np.float64)
-        M = None
-        if self.U is not None:
-            U, lam, lk = self.U, self.ev, self.ev[-1]
-            M = sla.LinearOperator((n, n), dtype=np.float64, matvec=lambda v: (
-                (lk + mu) * (U @ ((U.T @ v) / (lam + mu))) + v - U @ (U.T @ v)))
-        count = [0]
-        alpha, info = sla.cg(A, rhs, rtol=self.cg_tol, maxiter=self.cg_maxiter, M=M,
-                             callback=lambda xk: count.__setitem__(0, count[0] + 1))
+        count, last, limit = [0], [None], self.stale_after if self.refresh is not None else None
+        class _Stale(Exception): pass
+        def cb(xk):
+            count[0] += 1
+            if limit is not None and count[0] >= limit: last[0] = np.array(xk); raise _Stale
+        try: alpha, info = sla.cg(A, rhs, rtol=self.cg_tol, maxiter=self.cg_maxiter, M=self._M(mu), callback=cb)
+        except _Stale:                                  # the kept sketch no longer serves: a new one, and go on
+            lmax, (self.U, self.ev) = self.lambda_max, self.refresh()
+            self._lmax, self.refresh, self.stale_after, limit = lmax, None, None, None
+            alpha, info = sla.cg(A, rhs, x0=last[0], rtol=self.cg_tol, maxiter=max(self.cg_maxiter - count[0], 1),
+                                 M=self._M(mu), callback=cb)
         self.iterations += count[0]; self.unconverged += int(info != 0)
         return -self._jtv(alpha)
     def jv(self, v:np.ndarray) -> np.ndarray:
@@ -206,7 +219,7 @@ class JacobianCGStep(MatrixFreeStep):
         else: self.Jt = sd[:, None] * J
         self.op = _GramOperator(self.Jt)
         self.cg_tol, self.cg_maxiter, self.iterations, self.unconverged = cg_tol, cg_maxiter, 0, 0
-        self.precond = precond
+        self.precond, self.refresh, self.stale_after = precond, None, None
     def _lanczos_max(self) -> float:
         import scipy.sparse.linalg as sla
         n = self.s.size
@@ -400,7 +413,7 @@ def _precond_rank(preconditioner, rank, n):
                          "N is the whole kernel — use solver='dense' at this size, or a smaller precond_rank.")
     return max(1, min(rank, n - 1))
 
-def _update_preconditioner(run, preconditioner, rank, every, kernel):
+def _update_preconditioner(run, preconditioner, rank, every, kernel, force=False):
     ("Recompute the preconditioner of the effective kernel `kernel` (an operator) when due. Lanczos: every `every` "
      "steps. The Nystrom sketch: every `every` steps if given; by default (`every=None`) kept while it pays — "
      "rebuilt at the first step, after a CG solve that ran into its iteration cap, and once the CG products made since "
@@ -412,7 +425,7 @@ def _update_preconditioner(run, preconditioner, rank, every, kernel):
     else: due = run.precond is None or run.cg_capped or run.cg_since >= run.precond[0].shape[1]
     if preconditioner == "nystrom" and not due:
         due = run.precond_error > 100 * run.mu and run.precond[0].shape[1] < rank
-    if not due: return
+    if not (due or force): return False
     msg = ("the kernel's products are not finite: the residuals' Jacobian is NaN or inf at these parameters (an "
            "operator that is not differentiable there, e.g. sqrt or abs at 0). Smooth the operator or move the points.")
     if run.precond is None:                                # checked before LAPACK sees it (and prints to stderr)
@@ -429,6 +442,7 @@ def _update_preconditioner(run, preconditioner, rank, every, kernel):
         raise NonFiniteStep(msg) from e
     run.precond, run.cg_since, run.cg_capped = tuple(run.precond), 0, False
     run.precond_ranks.append((run.step, int(run.precond[0].shape[1])))
+    return True
 
 # %% ../nbs/08_gauss_newton.ipynb #4a061a97
 class _GNRun(RunState):
@@ -708,6 +722,13 @@ def _linearise(run, route, precond, cg, factor="svd", products="autodiff"):
     b = np.sqrt(np.divide(sd, run.d, out=np.ones_like(sd), where=run.d > 0))
     return r, _BlockDamped(step, b, np.sqrt(run.d) * r)
 
+def _stale_after(products, rank):
+    ("CG iterations after which a kept sketch is replaced inside the solve: about what a new sketch of the same rank "
+     "costs in kernel products — a quarter of its rank on a stored Jacobian, whose block product of the sketch runs "
+     "about 9x faster per column than its matrix-vector products (measured at 10,240 x 40,801); its whole rank with "
+     "autodiff products, whose blocks are no cheaper per column. At least 20.")
+    return max(20, rank // 4 if products == "jacobian" else rank)
+
 def _switch(run, rule):
     ("The rule of the next step. 'auto' starts with the line search and turns to the damping search for the rest of "
      "the run when the median of its last accepted step lengths is at most `SWITCH_LENGTH`: the linear model is "
@@ -728,8 +749,12 @@ def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_e
         r, lin = _linearise(run, route, None, cg, fac if route == "dense" else factor, products)
         if route == "cg":
             inner = getattr(lin, "inner", lin)                        # the CG step (inside a block-damped one)
-            _update_preconditioner(run, preconditioner, precond_rank, precond_every, inner.kernel)
+            fresh = _update_preconditioner(run, preconditioner, precond_rank, precond_every, inner.kernel)
             inner.precond = run.precond
+            if preconditioner == "nystrom" and precond_every is None and not fresh:   # a kept sketch: rebuilt
+                inner.stale_after = _stale_after(products, run.precond[0].shape[1])  # inside the solve if it stalls
+                inner.refresh = lambda: (_update_preconditioner(run, preconditioner, precond_rank, None, inner.kernel,
+                                                                force=True), run.precond)[1]
         parts = dict(zip(names, np.split(r, np.cumsum(run.pinn.sizes)[:-1])))
         bad = [n for n, v in parts.items() if not np.all(np.isfinite(v))]
         if bad: raise NonFiniteStep(f"the residuals of term(s) {bad} are not finite.")
