@@ -753,7 +753,8 @@ def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_e
             inner.precond = run.precond
             if preconditioner == "nystrom" and precond_every is None and not fresh:   # a kept sketch: rebuilt
                 inner.stale_after = _stale_after(products, run.precond[0].shape[1])  # inside the solve if it stalls
-                inner.refresh = lambda: (_update_preconditioner(run, preconditioner, precond_rank, None, inner.kernel,
+                kernel = inner.kernel                                     # (not `inner`: no cycle keeps J alive)
+                inner.refresh = lambda: (_update_preconditioner(run, preconditioner, precond_rank, None, kernel,
                                                                 force=True), run.precond)[1]
         parts = dict(zip(names, np.split(r, np.cumsum(run.pinn.sizes)[:-1])))
         bad = [n for n, v in parts.items() if not np.all(np.isfinite(v))]
@@ -767,6 +768,7 @@ def _gn_step(run, hist, bar, *, route, ts, patience, cg, precond_rank, precond_e
     if route == "dense": run.factors[-1] = lin.factor                 # as made
     if getattr(lin, "factor", None) == "cholesky": run.lsqr_iterations.append(lin.iterations)
     if route == "cg":
+        getattr(lin, "inner", lin).refresh = None
         run.cg_iterations.append(lin.iterations); run.cg_since += lin.iterations
         run.cg_capped = getattr(lin, "unconverged", 0) > 0
     run.elapsed.append(time.perf_counter() - run.t0)
