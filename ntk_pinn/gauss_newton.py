@@ -147,7 +147,9 @@ class MatrixFreeStep:
         self.U, self.ev = p if p is not None else (None, None)
         self._lmax = None
     @property
-    def kernel(self): "The effective kernel $A$ as an operator (`matvec` takes a vector or a block of columns)."; return self.op
+    def kernel(self):
+        "The effective kernel $A$ as an operator (`matvec` takes a vector or a block of columns)."
+        return self.op
     @property
     def lambda_max(self) -> float:
         ("$\\lambda_{\\max}$ of this kernel: with a preconditioner (perhaps made at an earlier step), two power "
@@ -393,9 +395,9 @@ def jacobian_cg_bytes(pinn:PINN) -> int:
 
 def choose_products(pinn:PINN, products:str="auto", max_bytes:int|None=None) -> str:
     ("How the matrix-free route multiplies by the kernel: 'jacobian' ($\\tilde J$ formed once a step and kept, each "
-     "product two BLAS matrix-vector products, a sketch's block one matrix-matrix product) when it fits in three "
-     "quarters of the budget (the sketch takes the rest), else 'autodiff' (a Jacobian-vector and a vector-Jacobian product per kernel product, nothing "
-     "stored).")
+     "product two BLAS matrix-vector products, a sketch's block one matrix-matrix product) when it fits in "
+     "three quarters of the budget (the sketch takes the rest), else 'autodiff' (a Jacobian-vector and a "
+     "vector-Jacobian product per kernel product, nothing stored).")
     if products not in PRODUCTS: raise ValueError(f"products must be one of {PRODUCTS}, got {products!r}.")
     N, P = pinn.n_points, pinn.n_params
     if products == "jacobian":
@@ -468,7 +470,8 @@ class _GNRun(RunState):
     def weights_changed(self):
         self.d = loss_scaling(dict(zip(self.pinn.names, self.pinn.sizes)), self.w, self.convention)
     KEPT = ("mu", "rejected", "trusted", "rule", "switched", "damping", "lengths", "elapsed", "accelerated", "factors",
-            "cg_iterations", "precond_ranks", "precond_error", "lsqr_iterations", "cg_since", "cg_capped")   # checkpointed with the parameters
+            "cg_iterations", "precond_ranks", "precond_error", "lsqr_iterations", "cg_since",
+            "cg_capped")                                     # checkpointed with the parameters
     def save_state(self):
         arrays = {} if self.precond is None else {"precond.U": self.precond[0], "precond.lam": self.precond[1]}
         return arrays, {k: getattr(self, k) for k in self.KEPT}
